@@ -1,0 +1,319 @@
+/*
+ * skv.h — the one public header of skv, a versioned, embedded, transactional key-value store.
+ *
+ * Contract (applies to every function below):
+ *
+ * Errors. Every fallible function returns int: SKV_OK (0) or a negative code from
+ * SKV_ERRNO_MAP. Codes are never renumbered. skv_errname() gives the stable name of a code,
+ * skv_strerror() a static English text. When a call fails, skv_errmsg() returns a detail
+ * message (naming the option, file, offset...) for the most recent failing call *on the
+ * calling thread*; it stays valid until the next skv call on that thread. Read it in the same
+ * native call sequence (bindings read it inside the same foreign call) before calling skv
+ * again. On failure every out-pointer is set to NULL / 0.
+ *
+ * Threading. An skv_db may be used from many threads at once. A transaction or an iterator
+ * may be used by one thread at a time, but it is not tied to an OS thread: any thread may
+ * continue it. No engine lock is held between calls.
+ *
+ * Memory. Inputs are borrowed for the duration of the call and never retained. Returned keys
+ * and values are views that stay valid until the next call on the same handle (or its end).
+ * Anything the library allocates for the caller is released with skv_free().
+ *
+ * Callbacks take user_data first. An async-commit callback runs exactly once, on an engine
+ * thread, with no engine lock held, never inside the call that registered it, and never after
+ * skv_close() has returned. A scan callback runs on the caller's thread inside the scan call.
+ *
+ * Lifecycle. skv_close() with live transactions or iterators never crashes: the database
+ * stops accepting work, live children answer SKV_ECLOSED, and memory is released when the
+ * last child is freed. Use after *free* is the caller's bug; use after close or commit is a
+ * clean SKV_ECLOSED.
+ *
+ * Durability. A commit with SKV_DURABILITY_IMMEDIATE returns only after its write-ahead-log
+ * record has been fsynced. SKV_DURABILITY_EVENTUAL hands the record to the OS before the
+ * commit returns (it survives a process crash, not a power loss) until skv_sync().
+ * After a write or fsync of the log fails, the database latches: later commits return
+ * SKV_EFATAL until it is closed and reopened; reads keep working.
+ *
+ * Every function that takes a handle returns SKV_EINVAL when the handle (or a required
+ * pointer argument) is NULL, unless documented otherwise.
+ */
+#ifndef SKV_H
+#define SKV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SKV_STATIC)
+#define SKV_API
+#elif defined(_WIN32)
+#define SKV_API __declspec(dllexport)
+#else
+#define SKV_API __attribute__((visibility("default")))
+#endif
+
+/* ---- version ---------------------------------------------------------------------------- */
+
+#define SKV_VERSION_MAJOR 0
+#define SKV_VERSION_MINOR 1
+#define SKV_VERSION_PATCH 0
+#define SKV_VERSION_NUMBER 100 /* MAJOR*10000 + MINOR*100 + PATCH */
+#define SKV_VERSION_STRING "0.1.0"
+#define SKV_ABI_VERSION 1 /* the SONAME major: libskv.so.1 */
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+/* XX(NAME, number, text): the frozen list of codes. Names are "SKV_" + NAME. */
+#define SKV_ERRNO_MAP(XX)                                                                      \
+    XX(NOTFOUND, -1, "not found")                                                              \
+    XX(EINVAL, -2, "invalid argument")                                                         \
+    XX(ENOMEM, -3, "out of memory")                                                            \
+    XX(EIO, -4, "input/output error")                                                          \
+    XX(ENOSPC, -5, "no space left on device")                                                  \
+    XX(ECORRUPT, -6, "data is corrupt")                                                        \
+    XX(ECONFLICT, -7, "write conflict: another transaction committed this key first")          \
+    XX(ERETRY, -8, "snapshot too old for conflict checking: retry the transaction")            \
+    XX(ECLOSED, -9, "database closed, or transaction or iterator already ended")               \
+    XX(EREADONLY, -10, "transaction is read-only")                                             \
+    XX(EWRITEONLY, -11, "transaction is write-only")                                           \
+    XX(ENOSAVEPOINT, -12, "no savepoint to roll back to")                                      \
+    XX(EEMPTYKEY, -13, "empty key")                                                            \
+    XX(ETOOBIG, -14, "key, value or transaction too large")                                    \
+    XX(ELOCKED, -15, "database directory is in use by another handle or process")             \
+    XX(EBUSY, -16, "resource busy")                                                            \
+    XX(ENOTSUP, -17, "operation not supported with these options")                             \
+    XX(EVERSION, -18, "ABI or on-disk format version mismatch")                                \
+    XX(EFATAL, -19, "a failed log write or fsync latched the database: reopen it")
+
+#define SKV__ERRNO_ENUM(name, num, text) SKV_##name = (num),
+enum skv_error { SKV_OK = 0, SKV_ERRNO_MAP(SKV__ERRNO_ENUM) };
+#undef SKV__ERRNO_ENUM
+
+/* ---- constants -------------------------------------------------------------------------- */
+
+enum skv_txn_mode { SKV_TXN_READ_WRITE = 0, SKV_TXN_READ_ONLY = 1, SKV_TXN_WRITE_ONLY = 2 };
+enum skv_durability { SKV_DURABILITY_EVENTUAL = 0, SKV_DURABILITY_IMMEDIATE = 1 };
+enum skv_iter_flags { SKV_ITER_REVERSE = 1, SKV_ITER_KEYS_ONLY = 2 };
+enum skv_limits {
+    SKV_MAX_KEY_SIZE = 65535,        /* bytes; longer keys give SKV_ETOOBIG */
+    SKV_MAX_VALUE_SIZE = 268435456   /* 256 MiB; longer values give SKV_ETOOBIG */
+};
+
+typedef struct skv_options skv_options;
+typedef struct skv_db skv_db;
+typedef struct skv_txn skv_txn;
+typedef struct skv_iter skv_iter;
+
+/* ---- version and errors ----------------------------------------------------------------- */
+
+/* SKV_VERSION_NUMBER of the library at run time. Never fails. */
+SKV_API unsigned skv_version_number(void);
+/* SKV_VERSION_STRING of the library at run time ("0.1.0"). Never fails. */
+SKV_API const char *skv_version_string(void);
+/* SKV_ABI_VERSION the library was built with; bindings compare it with their header's. */
+SKV_API unsigned skv_abi_version(void);
+/* The stable name of a code ("SKV_ECONFLICT", "SKV_OK"); "SKV_UNKNOWN" for any other int. */
+SKV_API const char *skv_errname(int code);
+/* A static English text for any int ("unknown error" for unknown codes). */
+SKV_API const char *skv_strerror(int code);
+/* Detail of the most recent failure on this thread ("" when none). Valid until the next skv
+ * call on this thread. Never NULL. */
+SKV_API const char *skv_errmsg(void);
+/* Frees memory the library allocated for the caller (skv_property values). NULL is a no-op. */
+SKV_API void skv_free(void *p);
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+/* A fresh option set with every default. Errors: SKV_EINVAL (out NULL), SKV_ENOMEM. */
+SKV_API int skv_options_new(skv_options **out);
+
+/* Set one option by its snake_case name; the value is text. Sizes are plain byte counts,
+ * booleans "true"/"false". Options (default):
+ *   max_memtable_size (67108864)   bytes of one memtable; also bounds one transaction
+ *                                  (4096 .. 4294967295)
+ *   wal_recovery_mode (tolerate_corrupted_tail) | absolute_consistency
+ *   flush_on_close (true)          make every commit durable (fsync) at skv_close
+ *   conflict_window (1000000)      written keys the conflict checker remembers beyond what
+ *                                  live snapshots need; a transaction whose snapshot is older
+ *                                  than what it forgot gets SKV_ERETRY (1 .. 2^32-1)
+ *   create_if_missing (true)       create the directory when it does not exist
+ * Errors: SKV_EINVAL (NULL argument, unknown name, bad value; skv_errmsg() names it). */
+SKV_API int skv_options_set(skv_options *opts, const char *name, const char *value);
+
+/* Frees an option set. NULL is a no-op. */
+SKV_API void skv_options_free(skv_options *opts);
+
+/* ---- database --------------------------------------------------------------------------- */
+
+/* Opens (creating if allowed) the database in directory `path`, takes an exclusive lock on it
+ * and recovers every committed transaction from the write-ahead log. opts may be NULL
+ * (defaults) and is not retained.
+ * Errors: SKV_EINVAL (path or out NULL, invalid option combination, path is not a directory),
+ * SKV_ELOCKED (already open in this or another process), SKV_ECORRUPT (damaged log: a record
+ * that fails its checksum followed by valid ones, or any damage in absolute_consistency mode;
+ * skv_errmsg() names file and offset), SKV_EVERSION (on-disk format from a newer version),
+ * SKV_EIO, SKV_ENOSPC, SKV_ENOMEM. */
+SKV_API int skv_open(const char *path, const skv_options *opts, skv_db **out);
+
+/* Closes the database: waits for pending async commits (their callbacks run before it
+ * returns), makes every commit durable when flush_on_close is set, releases the lock. Live
+ * transactions and iterators then answer SKV_ECLOSED; memory is released when the last of
+ * them is freed. NULL is a no-op returning SKV_OK.
+ * Errors: SKV_ECLOSED (already closed), SKV_EIO / SKV_ENOSPC (the final sync failed; the
+ * handle is closed all the same). */
+SKV_API int skv_close(skv_db *db);
+
+/* fsyncs the write-ahead log: every commit acknowledged so far becomes durable.
+ * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_EFATAL (latched), SKV_EIO (the fsync failed; the
+ * database latches). */
+SKV_API int skv_sync(skv_db *db);
+
+/* A property as text in *value (free with skv_free). Names:
+ *   "stats"        readable multi-line summary
+ *   "sequence"     last committed sequence number
+ *   "timestamp"    last commit timestamp (ns since the Unix epoch)
+ *   "memtables"    number of memtables held (active + immutable)
+ *   "memtable-bytes" bytes held by memtables
+ *   "wal-segments" number of log segments on disk
+ * Errors: SKV_EINVAL (NULL argument, unknown name), SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_property(skv_db *db, const char *name, char **value);
+
+/* ---- transactions ----------------------------------------------------------------------- */
+
+/* Begins a transaction in `mode` (SKV_TXN_*). Read-write and read-only transactions read a
+ * snapshot taken now (snapshot isolation); write-only ones have no snapshot.
+ * Errors: SKV_EINVAL (bad mode, NULL), SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_txn_begin(skv_db *db, int mode, skv_txn **out);
+
+/* Sets how durable the commit is (SKV_DURABILITY_*). Default EVENTUAL.
+ * Errors: SKV_EINVAL, SKV_ECLOSED (ended or database closed). */
+SKV_API int skv_txn_set_durability(skv_txn *txn, int durability);
+
+/* Reads the latest value of key visible to the transaction, its own writes first. *val stays
+ * valid until the next call on txn. Returns SKV_OK or SKV_NOTFOUND.
+ * Errors: SKV_EINVAL, SKV_EEMPTYKEY, SKV_ETOOBIG (key), SKV_EWRITEONLY, SKV_ECLOSED,
+ * SKV_ENOMEM. */
+SKV_API int skv_txn_get(skv_txn *txn, const void *key, size_t klen, const void **val,
+                        size_t *vlen);
+
+/* Buffers a write of key = val (empty values are allowed). Nothing is visible to other
+ * transactions before commit. Errors: SKV_EINVAL (NULL pointer with a non-zero length),
+ * SKV_EEMPTYKEY, SKV_ETOOBIG (key > SKV_MAX_KEY_SIZE, value > SKV_MAX_VALUE_SIZE, or the
+ * transaction would no longer fit in a memtable), SKV_EREADONLY, SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_txn_set(skv_txn *txn, const void *key, size_t klen, const void *val,
+                        size_t vlen);
+
+/* As skv_txn_set, with an explicit version timestamp (ns since the Unix epoch; 0 = the
+ * commit's). Same errors. */
+SKV_API int skv_txn_set_at(skv_txn *txn, const void *key, size_t klen, const void *val,
+                           size_t vlen, uint64_t ts);
+
+/* Hard delete: the key disappears together with its history. Same errors as skv_txn_set. */
+SKV_API int skv_txn_delete(skv_txn *txn, const void *key, size_t klen);
+
+/* Soft delete: records a tombstone version; older versions stay in the history. Same errors
+ * as skv_txn_set. */
+SKV_API int skv_txn_soft_delete(skv_txn *txn, const void *key, size_t klen);
+
+/* Replace: a value that supersedes every older version of the key. Same errors as
+ * skv_txn_set. */
+SKV_API int skv_txn_replace(skv_txn *txn, const void *key, size_t klen, const void *val,
+                            size_t vlen);
+
+/* Pushes a savepoint (they nest). Errors: SKV_EINVAL, SKV_EREADONLY, SKV_ECLOSED,
+ * SKV_ENOMEM. */
+SKV_API int skv_txn_savepoint(skv_txn *txn);
+
+/* Drops every write made since the most recent savepoint and pops it.
+ * Errors: SKV_EINVAL, SKV_ENOSAVEPOINT, SKV_EREADONLY, SKV_ECLOSED. */
+SKV_API int skv_txn_rollback_to_savepoint(skv_txn *txn);
+
+/* Commits. The transaction has ended whatever this returns (free it with skv_txn_free).
+ * An empty write set commits nothing and returns SKV_OK. First committer wins: when another
+ * transaction committed one of the written keys after this one's snapshot, nothing is
+ * written and SKV_ECONFLICT is returned.
+ * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_EREADONLY, SKV_ECONFLICT, SKV_ERETRY, SKV_ETOOBIG,
+ * SKV_EFATAL (database latched), SKV_EIO / SKV_ENOSPC (the log write or fsync failed: the
+ * database latches; the transaction is then either wholly durable or absent after reopen),
+ * SKV_ENOMEM. */
+SKV_API int skv_txn_commit(skv_txn *txn);
+
+typedef void (*skv_commit_cb)(void *user_data, int status);
+
+/* Submits the commit and returns at once. SKV_OK: cb(user_data, status) will run exactly
+ * once, on an engine thread, with status as skv_txn_commit would have returned. Any other
+ * return: cb never runs. The transaction has ended either way.
+ * Errors (cb never runs): SKV_EINVAL (NULL txn or cb), SKV_ECLOSED, SKV_EREADONLY,
+ * SKV_ETOOBIG, SKV_EFATAL, SKV_ENOMEM. */
+SKV_API int skv_txn_commit_async(skv_txn *txn, skv_commit_cb cb, void *user_data);
+
+/* Discards the transaction's writes and ends it. Rolling back an ended transaction is a
+ * no-op returning SKV_OK. Errors: SKV_EINVAL. */
+SKV_API int skv_txn_rollback(skv_txn *txn);
+
+/* Rolls back if still open and frees the handle. Iterators opened on it answer SKV_ECLOSED.
+ * NULL is a no-op. */
+SKV_API void skv_txn_free(skv_txn *txn);
+
+/* ---- iteration -------------------------------------------------------------------------- */
+
+/* Opens an iterator over keys in [lo, hi) as seen by txn (its snapshot merged with its own
+ * writes at the time of this call). A NULL bound is unbounded; an empty (len 0, non-NULL)
+ * lower bound is the smallest key. Flags: SKV_ITER_REVERSE makes first/next walk from the
+ * largest key down (last/prev then walk upwards); SKV_ITER_KEYS_ONLY makes values empty.
+ * The iterator starts unpositioned. Bounds are copied.
+ * Errors: SKV_EINVAL (NULL, unknown flag), SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, unsigned flags, skv_iter **out);
+
+/* Positioning. Each returns SKV_OK when positioned on an entry, SKV_NOTFOUND when there is
+ * none. first/next follow the iteration order (descending with SKV_ITER_REVERSE), last/prev
+ * the opposite one. seek positions on the first entry at or after key in iteration order
+ * (with SKV_ITER_REVERSE: the largest key <= key). next/prev on an unpositioned iterator act
+ * as first/last.
+ * Errors: SKV_EINVAL, SKV_ECLOSED (transaction ended or database closed). */
+SKV_API int skv_iter_first(skv_iter *it);
+SKV_API int skv_iter_last(skv_iter *it);
+SKV_API int skv_iter_seek(skv_iter *it, const void *key, size_t klen);
+SKV_API int skv_iter_next(skv_iter *it);
+SKV_API int skv_iter_prev(skv_iter *it);
+
+/* The current entry. Views are valid until the next call on it.
+ * Errors: SKV_EINVAL, SKV_NOTFOUND (not positioned), SKV_ECLOSED. */
+SKV_API int skv_iter_key(skv_iter *it, const void **key, size_t *klen);
+SKV_API int skv_iter_value(skv_iter *it, const void **val, size_t *vlen);
+
+/* Batched read for language packages: copies entries starting at the current one, advancing
+ * in iteration order, into one buffer owned by the iterator (valid until the next call on
+ * it), until max_entries entries are taken or the buffer holds at least max_bytes (at least
+ * one entry is always taken; 0 means no limit for either). Each entry is laid out as
+ * [klen: u32 little-endian][vlen: u32 little-endian][key bytes][value bytes].
+ * After the call the iterator stands on the entry after the last one returned.
+ * An unpositioned iterator starts with first. Returns SKV_OK with *count > 0, or SKV_NOTFOUND
+ * (count 0) when no entry is left.
+ * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes,
+                                const void **buf, size_t *len, size_t *count);
+
+/* Frees an iterator. NULL is a no-op. */
+SKV_API void skv_iter_free(skv_iter *it);
+
+typedef int (*skv_scan_cb)(void *user_data, const void *key, size_t klen, const void *val,
+                           size_t vlen); /* non-zero stops the scan */
+
+/* Calls cb once per entry of [lo, hi) in order (flags as for skv_iter_open), at most `limit`
+ * entries (0 = no limit), stopping early when cb returns non-zero. Views passed to cb are
+ * valid during the call only. Returns SKV_OK (also when stopped early).
+ * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM. */
+SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi,
+                         size_t hilen, unsigned flags, size_t limit, skv_scan_cb cb,
+                         void *user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SKV_H */

@@ -1,0 +1,252 @@
+/*
+ * db_iter.c — the user-facing iterator: merges a transaction's own writes (copied when the
+ * iterator opens) with the memtables of its view at its snapshot, shows each user key once
+ * (its newest visible version; tombstones hide the key), keeps to [lo, hi), moves both
+ * ways, and can copy runs of entries into one buffer for the language packages.
+ */
+#include <stdlib.h>
+
+#include "db/db_iter_child.h"
+
+enum { POS_NONE, POS_VALID, POS_END };
+
+struct skv_iter {
+    skv_txn *txn;
+    unsigned flags;
+    uint8_t *lo, *hi; /* NULL = unbounded */
+    size_t lolen, hilen;
+    SkvView *view;
+    SkvWrite *ws; /* the transaction's writes at open, sorted; keys/values in ws_data */
+    uint8_t *ws_data;
+    IterChild *kids;
+    size_t nkids;
+    int pos;
+    int dir; /* 1 after forward moves, -1 after backward ones (physical order) */
+    SkvMemEntry cur;
+    uint8_t *batch;
+    size_t batch_cap;
+};
+
+skv_txn *skv__iter_txn(const skv_iter *it) { return it->txn; }
+
+static uint8_t *iter_dup(const void *p, size_t n) {
+    uint8_t *d = malloc(n ? n : 1);
+    if (d && n) memcpy(d, p, n);
+    return d;
+}
+
+static int iter_copy_writes(skv_iter *it, const SkvWriteSet *ws) {
+    const SkvWrite **sorted;
+    size_t n, bytes = 0;
+    int rc = skv__ws_sorted(ws, &sorted, &n);
+    if (rc || !n) return rc;
+    for (size_t i = 0; i < n; i++) bytes += sorted[i]->klen + sorted[i]->vlen;
+    it->ws = malloc(n * sizeof *it->ws);
+    it->ws_data = malloc(bytes ? bytes : 1);
+    if (!it->ws || !it->ws_data) {
+        free(sorted);
+        return SKV_ENOMEM;
+    }
+    uint8_t *p = it->ws_data;
+    for (size_t i = 0; i < n; i++) {
+        SkvWrite w = *sorted[i];
+        memcpy(p, sorted[i]->key, w.klen);
+        w.key = p;
+        p += w.klen;
+        if (w.vlen) memcpy(p, sorted[i]->val, w.vlen);
+        w.val = p;
+        p += w.vlen;
+        it->ws[i] = w;
+    }
+    it->kids[0].ws = it->ws;
+    it->kids[0].nws = n;
+    free(sorted);
+    return SKV_OK;
+}
+
+void skv__iter_free(skv_iter *it) {
+    if (!it) return;
+    if (it->view) skv__view_release(it->view);
+    free(it->lo);
+    free(it->hi);
+    free(it->ws);
+    free(it->ws_data);
+    free(it->kids);
+    free(it->batch);
+    skv_txn *txn = it->txn;
+    free(it);
+    skv__txn_unref(txn);
+}
+
+int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                   unsigned flags, skv_iter **out) {
+    skv_iter *it = calloc(1, sizeof *it);
+    if (!it) return SKV_ENOMEM;
+    it->txn = txn;
+    atomic_fetch_add(&txn->refs, 1);
+    it->flags = flags;
+    it->view = txn->view;
+    atomic_fetch_add(&it->view->refs, 1);
+    it->nkids = 1 + it->view->n;
+    it->kids = calloc(it->nkids, sizeof *it->kids);
+    int rc = it->kids ? SKV_OK : SKV_ENOMEM;
+    if (!rc && lo && !(it->lo = iter_dup(lo, lolen))) rc = SKV_ENOMEM;
+    if (!rc && hi && !(it->hi = iter_dup(hi, hilen))) rc = SKV_ENOMEM;
+    it->lolen = lolen;
+    it->hilen = hilen;
+    if (!rc) rc = iter_copy_writes(it, &txn->ws);
+    if (rc) {
+        skv__iter_free(it);
+        return rc;
+    }
+    for (size_t i = 1; i < it->nkids; i++) {
+        it->kids[i].mem = it->view->mems[i - 1];
+        it->kids[i].snap = txn->snap->seq;
+        skv__memiter_init(&it->kids[i].mi, it->kids[i].mem);
+    }
+    *out = it;
+    return SKV_OK;
+}
+
+static int iter_is_tombstone(int kind) {
+    return kind == SKV_KIND_DELETE || kind == SKV_KIND_SOFT_DELETE;
+}
+
+static int iter_cmp_kid(const IterChild *a, const IterChild *b) {
+    return skv__key_cmp(a->cur.key, a->cur.klen, b->cur.key, b->cur.klen);
+}
+
+/* Picks the smallest (dir 1) or largest (dir -1) key among the children, skipping keys whose
+ * winning version is a tombstone, within the bounds. */
+static int iter_settle(skv_iter *it, int dir) {
+    it->dir = dir;
+    for (;;) {
+        IterChild *best = NULL;
+        for (size_t i = 0; i < it->nkids; i++) {
+            IterChild *c = &it->kids[i];
+            if (c->valid && (!best || iter_cmp_kid(c, best) * dir < 0)) best = c;
+        }
+        if (!best) break;
+        if (dir > 0 && it->hi && skv__key_cmp(best->cur.key, best->cur.klen, it->hi, it->hilen) >= 0)
+            break;
+        if (dir < 0 && it->lo && skv__key_cmp(best->cur.key, best->cur.klen, it->lo, it->lolen) < 0)
+            break;
+        if (!iter_is_tombstone(best->cur.kind)) {
+            it->cur = best->cur;
+            it->pos = POS_VALID;
+            return SKV_OK;
+        }
+        SkvMemEntry k = best->cur;
+        for (size_t i = 0; i < it->nkids; i++) {
+            IterChild *c = &it->kids[i];
+            if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
+                if (dir > 0) skv__child_seek_ge(c, k.key, k.klen, 1);
+                else skv__child_seek_le(c, k.key, k.klen, 1);
+            }
+        }
+    }
+    it->pos = POS_END;
+    return SKV_NOTFOUND;
+}
+
+/* Physical moves (ascending key order). */
+static int iter_seek_ge(skv_iter *it, const void *key, size_t klen, int strict) {
+    if (it->lo && (!key || skv__key_cmp(key, klen, it->lo, it->lolen) < 0)) {
+        key = it->lo;
+        klen = it->lolen;
+        strict = 0;
+    }
+    for (size_t i = 0; i < it->nkids; i++) skv__child_seek_ge(&it->kids[i], key, klen, strict);
+    return iter_settle(it, 1);
+}
+
+static int iter_seek_le(skv_iter *it, const void *key, size_t klen, int strict) {
+    if (it->hi && (!key || skv__key_cmp(key, klen, it->hi, it->hilen) >= 0)) {
+        key = it->hi;
+        klen = it->hilen;
+        strict = 1;
+    }
+    for (size_t i = 0; i < it->nkids; i++) skv__child_seek_le(&it->kids[i], key, klen, strict);
+    return iter_settle(it, -1);
+}
+
+static int iter_step(skv_iter *it, int dir) {
+    if (it->pos == POS_NONE) return dir > 0 ? iter_seek_ge(it, NULL, 0, 0)
+                                            : iter_seek_le(it, NULL, 0, 0);
+    if (it->pos == POS_END) return SKV_NOTFOUND;
+    SkvMemEntry k = it->cur;
+    if (it->dir != dir)
+        return dir > 0 ? iter_seek_ge(it, k.key, k.klen, 1) : iter_seek_le(it, k.key, k.klen, 1);
+    for (size_t i = 0; i < it->nkids; i++) {
+        IterChild *c = &it->kids[i];
+        if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
+            if (dir > 0) skv__child_seek_ge(c, k.key, k.klen, 1);
+            else skv__child_seek_le(c, k.key, k.klen, 1);
+        }
+    }
+    return iter_settle(it, dir);
+}
+
+/* Logical moves: SKV_ITER_REVERSE swaps the directions. */
+static int iter_rev(const skv_iter *it) { return (it->flags & SKV_ITER_REVERSE) != 0; }
+
+int skv__iter_first(skv_iter *it) {
+    return iter_rev(it) ? iter_seek_le(it, NULL, 0, 0) : iter_seek_ge(it, NULL, 0, 0);
+}
+
+int skv__iter_last(skv_iter *it) {
+    return iter_rev(it) ? iter_seek_ge(it, NULL, 0, 0) : iter_seek_le(it, NULL, 0, 0);
+}
+
+int skv__iter_seek(skv_iter *it, const void *key, size_t klen) {
+    return iter_rev(it) ? iter_seek_le(it, key, klen, 0) : iter_seek_ge(it, key, klen, 0);
+}
+
+int skv__iter_next(skv_iter *it) { return iter_step(it, iter_rev(it) ? -1 : 1); }
+
+int skv__iter_prev(skv_iter *it) { return iter_step(it, iter_rev(it) ? 1 : -1); }
+
+int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const void **val,
+                    size_t *vlen) {
+    if (it->pos != POS_VALID) return SKV_NOTFOUND;
+    *key = it->cur.klen ? (const void *)it->cur.key : "";
+    *klen = it->cur.klen;
+    int keys_only = (it->flags & SKV_ITER_KEYS_ONLY) != 0;
+    *val = keys_only || !it->cur.vlen ? "" : (const void *)it->cur.val;
+    *vlen = keys_only ? 0 : it->cur.vlen;
+    return SKV_OK;
+}
+
+int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
+                         size_t *len, size_t *count) {
+    size_t used = 0, n = 0;
+    int rc = it->pos == POS_NONE ? skv__iter_first(it)
+                                 : it->pos == POS_END ? SKV_NOTFOUND : SKV_OK;
+    while (rc == SKV_OK) {
+        const void *k, *v;
+        size_t kl, vl;
+        skv__iter_entry(it, &k, &kl, &v, &vl);
+        size_t need = used + 8 + kl + vl;
+        if (need > it->batch_cap) {
+            size_t cap = it->batch_cap ? it->batch_cap : 4096;
+            while (cap < need) cap *= 2;
+            uint8_t *b = realloc(it->batch, cap);
+            if (!b) return SKV_ENOMEM;
+            it->batch = b;
+            it->batch_cap = cap;
+        }
+        uint8_t *p = it->batch + used;
+        skv__put_u32(p, (uint32_t)kl);
+        skv__put_u32(p + 4, (uint32_t)vl);
+        memcpy(p + 8, k, kl);
+        memcpy(p + 8 + kl, v, vl);
+        used = need;
+        n++;
+        rc = skv__iter_next(it);
+        if ((max_entries && n >= max_entries) || (max_bytes && used >= max_bytes)) break;
+    }
+    *buf = it->batch;
+    *len = used;
+    *count = n;
+    return n ? SKV_OK : SKV_NOTFOUND;
+}

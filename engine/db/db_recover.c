@@ -1,0 +1,144 @@
+/*
+ * db_recover.c — rebuilding the memtables from the write-ahead log at open: every segment in
+ * number order, each commit record applied with its own sequence numbers; a torn tail of the
+ * last segment is cut off so that later segments never follow a damaged one.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db/db.h"
+
+char *skv__db_wal_path(const skv_db *db, uint64_t n) {
+    size_t len = strlen(db->wal_dir) + 32;
+    char *p = malloc(len);
+    if (p) snprintf(p, len, "%s/%020" PRIu64 ".log", db->wal_dir, n);
+    return p;
+}
+
+typedef struct {
+    skv_db *db;
+    SkvMemtable **mems; /* oldest first */
+    size_t n, cap;
+    const char *path;
+} RecoverState;
+
+static int recover_new_mem(RecoverState *st) {
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 4;
+        SkvMemtable **m = realloc(st->mems, cap * sizeof *m);
+        if (!m) return SKV_ENOMEM;
+        st->mems = m;
+        st->cap = cap;
+    }
+    if (!(st->mems[st->n] = skv__mem_new())) return SKV_ENOMEM;
+    st->n++;
+    return SKV_OK;
+}
+
+static int recover_record(void *ud, const void *rec, size_t len) {
+    RecoverState *st = ud;
+    skv_db *db = st->db;
+    SkvBatchReader r;
+    int rc = skv__batch_open(&r, rec, len);
+    if (rc) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
+    if (r.first_seq < db->next_seq || r.count == 0)
+        return skv__err(SKV_ECORRUPT, "%s: commit record with sequence %" PRIu64
+                        " after sequence %" PRIu64, st->path, r.first_seq, db->next_seq - 1);
+    if (skv__mem_bytes(st->mems[st->n - 1]) >= db->opt.max_memtable_size &&
+        (rc = recover_new_mem(st)))
+        return rc;
+    SkvMemtable *m = st->mems[st->n - 1];
+    SkvWrite w;
+    uint64_t seq;
+    while ((rc = skv__batch_next(&r, &w, &seq)) == SKV_OK)
+        if ((rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen))) return rc;
+    if (rc != SKV_NOTFOUND) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
+    db->next_seq = r.first_seq + r.count;
+    if (r.commit_ts > db->last_ts) db->last_ts = r.commit_ts;
+    return SKV_OK;
+}
+
+static int recover_cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The numbers of the segment files in the log directory, sorted. */
+static int recover_list(skv_db *db, uint64_t **nums, size_t *count) {
+    char **names;
+    size_t n;
+    int rc = db->env->list(db->env, db->wal_dir, &names, &n);
+    if (rc) return rc;
+    uint64_t *v = malloc((n ? n : 1) * sizeof *v);
+    size_t m = 0;
+    if (!v) {
+        skv__env_free_list(names, n);
+        return SKV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        unsigned long long x = strtoull(names[i], &end, 10);
+        if (strlen(names[i]) == 24 && end == names[i] + 20 && strcmp(end, ".log") == 0)
+            v[m++] = x;
+    }
+    skv__env_free_list(names, n);
+    qsort(v, m, sizeof *v, recover_cmp_u64);
+    *nums = v;
+    *count = m;
+    return SKV_OK;
+}
+
+static int recover_cut_tail(skv_db *db, const char *path, uint64_t valid_end) {
+    SkvFile *f;
+    uint64_t size;
+    int rc = db->env->open(db->env, path, SKV_ENV_APPEND, &f);
+    if (rc) return rc;
+    if (!(rc = db->env->size(f, &size)) && size > valid_end &&
+        !(rc = db->env->truncate(f, valid_end)))
+        rc = db->env->sync(f);
+    int rc2 = db->env->close(f);
+    return rc ? rc : rc2;
+}
+
+int skv__db_recover(skv_db *db) {
+    RecoverState st = {.db = db};
+    uint64_t *nums = NULL;
+    size_t count = 0;
+    int rc = recover_new_mem(&st);
+    if (!rc) rc = recover_list(db, &nums, &count);
+    db->next_seq = 1;
+    for (size_t i = 0; !rc && i < count; i++) {
+        char *path = skv__db_wal_path(db, nums[i]);
+        uint64_t valid_end = 0;
+        if (!path) {
+            rc = SKV_ENOMEM;
+            break;
+        }
+        st.path = path;
+        int last = i + 1 == count;
+        rc = skv__wal_replay(db->env, path, db->opt.wal_recovery_mode, last, recover_record,
+                             &st, &valid_end);
+        if (!rc && last) rc = recover_cut_tail(db, path, valid_end);
+        free(path);
+    }
+    if (!rc) {
+        db->wal_number = count ? nums[count - 1] : 0;
+        db->wal_segments = count;
+        SkvView *v = malloc(sizeof *v + st.n * sizeof v->mems[0]);
+        if (!v) rc = SKV_ENOMEM;
+        else {
+            atomic_init(&v->refs, 1);
+            v->n = st.n;
+            for (size_t i = 0; i < st.n; i++) v->mems[i] = st.mems[st.n - 1 - i];
+            db->view = v;
+            st.n = 0;
+        }
+    }
+    for (size_t i = 0; i < st.n; i++) skv__mem_unref(st.mems[i]);
+    free(st.mems);
+    free(nums);
+    atomic_store(&db->visible_seq, db->next_seq - 1);
+    atomic_store(&db->published_ts, db->last_ts);
+    return rc;
+}

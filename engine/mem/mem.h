@@ -1,0 +1,81 @@
+/*
+ * mem.h — the memtable: a skiplist of internal entries in an arena. One writer at a time
+ * (the commit leader, serialized by the caller); any number of concurrent readers that take
+ * no lock (nodes are published with release stores and read with acquire loads; nothing is
+ * freed before the memtable itself).
+ *
+ * Entries are ordered by user key ascending (bytewise, shorter first on a common prefix),
+ * then by sequence number descending. Sequence numbers are unique across the database, so
+ * no two entries compare equal.
+ */
+#ifndef SKV_MEM_H
+#define SKV_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* entry kinds (the values are part of the on-disk formats) */
+enum {
+    SKV_KIND_DELETE = 0,      /* hard delete: the key and its history are gone */
+    SKV_KIND_SOFT_DELETE = 1, /* tombstone version */
+    SKV_KIND_VALUE = 2,       /* a value (set / set_at) */
+    SKV_KIND_REPLACE = 6      /* a value that supersedes older versions */
+};
+
+typedef struct SkvMemtable SkvMemtable;
+
+/* A new, empty memtable holding one reference. */
+SkvMemtable *skv__mem_new(void);
+void skv__mem_ref(SkvMemtable *m);
+void skv__mem_unref(SkvMemtable *m); /* frees it at zero */
+
+/* Inserts an entry (copies key and value into the arena). Single writer.
+ * Returns SKV_OK or SKV_ENOMEM. */
+int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key,
+                 size_t klen, const void *val, size_t vlen);
+
+/* Approximate bytes used (arena + nodes), and number of entries. Safe from any thread. */
+size_t skv__mem_bytes(const SkvMemtable *m);
+uint64_t skv__mem_count(const SkvMemtable *m);
+/* The bytes one entry will take in a memtable (for admission checks before a commit). */
+size_t skv__mem_entry_cost(size_t klen, size_t vlen);
+
+/* One entry as seen by readers (views into the arena, valid while the memtable lives). */
+typedef struct {
+    const uint8_t *key;
+    size_t klen;
+    const uint8_t *val;
+    size_t vlen;
+    uint64_t seq;
+    uint64_t ts;
+    int kind;
+} SkvMemEntry;
+
+/* The newest entry of `key` with seq <= snap: SKV_OK (any kind, *e filled) or SKV_NOTFOUND. */
+int skv__mem_get(const SkvMemtable *m, const void *key, size_t klen, uint64_t snap,
+                 SkvMemEntry *e);
+
+/* A cursor over all entries in internal order. Not thread-safe itself; many may run at once.
+ * Sees entries inserted after it was created (callers filter by sequence). */
+typedef struct {
+    const SkvMemtable *m;
+    const void *node; /* NULL = not positioned */
+} SkvMemIter;
+
+void skv__memiter_init(SkvMemIter *it, const SkvMemtable *m);
+int skv__memiter_valid(const SkvMemIter *it);
+/* first entry >= (key, seq) in internal order, i.e. the first entry with a greater user key,
+ * or the same user key and a sequence <= seq */
+void skv__memiter_seek(SkvMemIter *it, const void *key, size_t klen, uint64_t seq);
+void skv__memiter_first(SkvMemIter *it);
+void skv__memiter_last(SkvMemIter *it);
+void skv__memiter_next(SkvMemIter *it);
+void skv__memiter_prev(SkvMemIter *it); /* O(log n), as in LevelDB's skiplist */
+/* last entry < (key, seq) in internal order */
+void skv__memiter_seek_before(SkvMemIter *it, const void *key, size_t klen, uint64_t seq);
+void skv__memiter_entry(const SkvMemIter *it, SkvMemEntry *e); /* requires valid */
+
+/* Compares two user keys bytewise (shorter first on a common prefix). */
+int skv__key_cmp(const void *a, size_t alen, const void *b, size_t blen);
+
+#endif /* SKV_MEM_H */
