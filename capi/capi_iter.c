@@ -104,8 +104,8 @@ int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, siz
     size_t n = 0;
     for (rc = skv__iter_first(it); rc == SKV_OK && (!limit || n < limit);
          rc = skv__iter_next(it), n++) {
-        const void *k, *v;
-        size_t kl, vl;
+        const void *k = NULL, *v = NULL;
+        size_t kl = 0, vl = 0;
         skv__iter_entry(it, &k, &kl, &v, &vl);
         if (cb(user_data, k, kl, v, vl)) break;
     }

@@ -43,7 +43,7 @@ int skv_options_set(skv_options *opts, const char *name, const char *value) {
     if (!opts || !name || !value)
         return skv__err(SKV_EINVAL, "skv_options_set: NULL argument");
     SkvDbOptions *o = &opts->o;
-    uint64_t x;
+    uint64_t x = 0;
     int rc;
     if (strcmp(name, "max_memtable_size") == 0) {
         if (!(rc = opt_size(name, value, 4096, (uint64_t)1 << 40, &x)))

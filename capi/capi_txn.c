@@ -145,5 +145,6 @@ int skv_txn_rollback(skv_txn *txn) {
 
 void skv_txn_free(skv_txn *txn) {
     if (!txn) return;
+    skv__txn_end(txn); /* its iterators, which keep the memory, now answer SKV_ECLOSED */
     skv__txn_unref(txn);
 }

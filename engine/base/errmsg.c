@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "base.h"
+#include "base/base.h"
 
 static _Thread_local char errmsg_buf[512];
 

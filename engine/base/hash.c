@@ -2,7 +2,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "base.h"
+#include "base/base.h"
 
 uint32_t skv__checksum(const void *data, size_t n) {
     return (uint32_t)XXH3_64bits(data, n);

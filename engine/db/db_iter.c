@@ -223,8 +223,8 @@ int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, con
     int rc = it->pos == POS_NONE ? skv__iter_first(it)
                                  : it->pos == POS_END ? SKV_NOTFOUND : SKV_OK;
     while (rc == SKV_OK) {
-        const void *k, *v;
-        size_t kl, vl;
+        const void *k = NULL, *v = NULL;
+        size_t kl = 0, vl = 0;
         skv__iter_entry(it, &k, &kl, &v, &vl);
         size_t need = used + 8 + kl + vl;
         if (need > it->batch_cap) {

@@ -42,6 +42,18 @@ static int db_prepare_dir(skv_db *db) {
     return SKV_OK;
 }
 
+/* Writes the format marker of a new database: to a temporary name first, fsynced, then
+ * renamed into place and the directory fsynced, so a crash never leaves a partial marker. */
+static int db_write_format(skv_db *db, const char *path) {
+    char *tmp = db_join(db->path, "FORMAT.tmp");
+    if (!tmp) return SKV_ENOMEM;
+    int rc = skv__env_write_file_sync(db->env, tmp, DB_FORMAT_TEXT, strlen(DB_FORMAT_TEXT));
+    if (!rc) rc = db->env->rename(db->env, tmp, path);
+    if (!rc) rc = db->env->sync_dir(db->env, db->path);
+    free(tmp);
+    return rc;
+}
+
 /* Checks the format marker, writing it into a new database. */
 static int db_check_format(skv_db *db) {
     char *path = db_join(db->path, "FORMAT"), *text = NULL;
@@ -52,9 +64,8 @@ static int db_check_format(skv_db *db) {
         int is_dir;
         if (db->env->exists(db->env, db->wal_dir, &is_dir) == SKV_OK)
             rc = skv__err(SKV_ECORRUPT, "%s: missing while the database has a log", path);
-        else if (!(rc = skv__env_write_file_sync(db->env, path, DB_FORMAT_TEXT,
-                                                 strlen(DB_FORMAT_TEXT))))
-            rc = db->env->sync_dir(db->env, db->path);
+        else
+            rc = db_write_format(db, path);
     } else if (!rc) {
         unsigned v = 0;
         char tail = 0;

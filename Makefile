@@ -1,0 +1,58 @@
+# Makefile — the entry points: `make tour` (build everything, run the C API tour), `make test`
+# (every test: gcc release build, ABI checks, clang ASan+UBSan run of the whole suite, clang
+# TSan run of the concurrency tests), `make bench` (write benchmark). The real build is CMake
+# with Ninja; this file only chains the steps. .ci/install-deps.sh installs what is missing.
+
+CMAKE ?= cmake
+CTEST ?= ctest
+GENERATOR := -G Ninja
+BENCH_ARGS ?=
+
+RELEASE_DIR := build
+ASAN_DIR := build-asan
+TSAN_DIR := build-tsan
+
+.PHONY: all deps build tour test test-release test-abi test-asan test-tsan bench clean
+
+all: build
+
+deps:
+	./.ci/install-deps.sh
+
+# (a) gcc release build, warnings are errors.
+build: deps
+	$(CMAKE) -S . -B $(RELEASE_DIR) $(GENERATOR) -DCMAKE_C_COMPILER=gcc \
+	    -DCMAKE_BUILD_TYPE=Release -DSKV_WERROR=ON
+	$(CMAKE) --build $(RELEASE_DIR)
+
+tour: build
+	./$(RELEASE_DIR)/tools/skv-tour
+
+test: test-release test-abi test-asan test-tsan
+	@echo "make test: all passed"
+
+test-release: build
+
+# (d) the ABI checks (label abi) against the gcc build.
+test-abi: build
+	cd $(RELEASE_DIR) && $(CTEST) --output-on-failure -L abi
+
+# (b) clang with AddressSanitizer + UndefinedBehaviorSanitizer: every test.
+test-asan: deps
+	$(CMAKE) -S . -B $(ASAN_DIR) $(GENERATOR) -DCMAKE_C_COMPILER=clang \
+	    -DSKV_SANITIZE=address -DSKV_WERROR=ON
+	$(CMAKE) --build $(ASAN_DIR)
+	cd $(ASAN_DIR) && $(CTEST) --output-on-failure -j2
+
+# (c) clang with ThreadSanitizer: the concurrency tests (label tsan).
+test-tsan: deps
+	$(CMAKE) -S . -B $(TSAN_DIR) $(GENERATOR) -DCMAKE_C_COMPILER=clang -DSKV_SANITIZE=thread \
+	    -DSKV_WERROR=ON
+	$(CMAKE) --build $(TSAN_DIR)
+	cd $(TSAN_DIR) && $(CTEST) --output-on-failure -L tsan
+
+bench: build
+	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_ARGS)
+
+clean:
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) skv-tour.db skv-bench.db
