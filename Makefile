@@ -12,7 +12,7 @@ RELEASE_DIR := build
 ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
-.PHONY: all deps build tour test test-release test-abi test-asan test-tsan bench clean
+.PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan bench clean
 
 all: build
 
@@ -28,10 +28,14 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-release test-abi test-asan test-tsan
+test: test-format test-release test-abi test-asan test-tsan
 	@echo "make test: all passed"
 
 test-release: build
+
+# the committed .clang-format holds for every C file
+test-format: deps
+	git ls-files '*.c' '*.h' | xargs clang-format --style=file --dry-run --Werror
 
 # (d) the ABI checks (label abi) against the gcc build.
 test-abi: build

@@ -4,7 +4,7 @@
 # only when something must be installed. Runs as root, or through sudo otherwise.
 set -euo pipefail
 
-packages=(gcc make clang cmake ninja-build pkg-config libzstd-dev libxxhash-dev libcjson-dev
+packages=(gcc make clang clang-format git cmake ninja-build pkg-config libzstd-dev libxxhash-dev libcjson-dev
           binutils python3)
 # clang's sanitizer runtimes (ASan, UBSan, TSan) are only recommended by clang-14 on Debian 12.
 os_id=$(sed -n 's/^ID=//p' /etc/os-release 2>/dev/null | tr -d '"')

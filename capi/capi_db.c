@@ -9,8 +9,10 @@ int skv_open(const char *path, const skv_options *opts, skv_db **out) {
     if (!path || !out) return skv__err(SKV_EINVAL, "skv_open: path or out is NULL");
     if (!*path) return skv__err(SKV_EINVAL, "skv_open: empty path");
     SkvDbOptions o;
-    if (opts) o = opts->o;
-    else skv__db_options_default(&o);
+    if (opts)
+        o = opts->o;
+    else
+        skv__db_options_default(&o);
     return skv__db_open(path, &o, skv__env_posix(), out);
 }
 

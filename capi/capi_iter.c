@@ -34,11 +34,11 @@ int skv_iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, si
     return rc ? rc : skv__iter_open(txn, lo, lolen, hi, hilen, flags, out);
 }
 
-#define CAPI_ITER_MOVE(fn, call)                                                              \
-    int fn(skv_iter *it) {                                                                    \
-        skv__errmsg_clear();                                                                  \
-        int rc = capi_iter_check(it, #fn);                                                    \
-        return rc ? rc : call(it);                                                            \
+#define CAPI_ITER_MOVE(fn, call)                                                                   \
+    int fn(skv_iter *it) {                                                                         \
+        skv__errmsg_clear();                                                                       \
+        int rc = capi_iter_check(it, #fn);                                                         \
+        return rc ? rc : call(it);                                                                 \
     }
 CAPI_ITER_MOVE(skv_iter_first, skv__iter_first)
 CAPI_ITER_MOVE(skv_iter_last, skv__iter_last)

@@ -8,8 +8,7 @@ static int capi_txn_check(skv_txn *txn, const char *fn) {
     if (!txn) return skv__err(SKV_EINVAL, "%s: transaction handle is NULL", fn);
     if (txn->state != SKV_TXN_OPEN)
         return skv__err(SKV_ECLOSED, "%s: transaction has already ended", fn);
-    if (atomic_load(&txn->db->closed))
-        return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
+    if (atomic_load(&txn->db->closed)) return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
     return SKV_OK;
 }
 
@@ -17,8 +16,7 @@ static int capi_key_check(const void *key, size_t klen, const char *fn) {
     if (!key && klen) return skv__err(SKV_EINVAL, "%s: key is NULL", fn);
     if (!klen) return skv__err(SKV_EEMPTYKEY, "%s: empty key", fn);
     if (klen > SKV_MAX_KEY_SIZE)
-        return skv__err(SKV_ETOOBIG, "%s: key of %zu bytes exceeds %d", fn, klen,
-                        SKV_MAX_KEY_SIZE);
+        return skv__err(SKV_ETOOBIG, "%s: key of %zu bytes exceeds %d", fn, klen, SKV_MAX_KEY_SIZE);
     return SKV_OK;
 }
 

@@ -12,7 +12,8 @@ unsigned skv_abi_version(void) { return SKV_ABI_VERSION; }
 const char *skv_errname(int code) {
     switch (code) {
     case SKV_OK: return "SKV_OK";
-#define CAPI_ERRNAME(name, num, text) case SKV_##name: return "SKV_" #name;
+#define CAPI_ERRNAME(name, num, text)                                                              \
+    case SKV_##name: return "SKV_" #name;
         SKV_ERRNO_MAP(CAPI_ERRNAME)
 #undef CAPI_ERRNAME
     default: return "SKV_UNKNOWN";
@@ -22,7 +23,8 @@ const char *skv_errname(int code) {
 const char *skv_strerror(int code) {
     switch (code) {
     case SKV_OK: return "success";
-#define CAPI_STRERROR(name, num, text) case SKV_##name: return text;
+#define CAPI_STRERROR(name, num, text)                                                             \
+    case SKV_##name: return text;
         SKV_ERRNO_MAP(CAPI_STRERROR)
 #undef CAPI_STRERROR
     default: return "unknown error";

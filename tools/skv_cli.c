@@ -68,7 +68,8 @@ static int report(int rc) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static int usage_error(const char *fmt, ...) {
+static int
+usage_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("skv: SKV_EINVAL: ", stderr);

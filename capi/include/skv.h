@@ -67,25 +67,25 @@ extern "C" {
 /* ---- errors ----------------------------------------------------------------------------- */
 
 /* XX(NAME, number, text): the frozen list of codes. Names are "SKV_" + NAME. */
-#define SKV_ERRNO_MAP(XX)                                                                      \
-    XX(NOTFOUND, -1, "not found")                                                              \
-    XX(EINVAL, -2, "invalid argument")                                                         \
-    XX(ENOMEM, -3, "out of memory")                                                            \
-    XX(EIO, -4, "input/output error")                                                          \
-    XX(ENOSPC, -5, "no space left on device")                                                  \
-    XX(ECORRUPT, -6, "data is corrupt")                                                        \
-    XX(ECONFLICT, -7, "write conflict: another transaction committed this key first")          \
-    XX(ERETRY, -8, "snapshot too old for conflict checking: retry the transaction")            \
-    XX(ECLOSED, -9, "database closed, or transaction or iterator already ended")               \
-    XX(EREADONLY, -10, "transaction is read-only")                                             \
-    XX(EWRITEONLY, -11, "transaction is write-only")                                           \
-    XX(ENOSAVEPOINT, -12, "no savepoint to roll back to")                                      \
-    XX(EEMPTYKEY, -13, "empty key")                                                            \
-    XX(ETOOBIG, -14, "key, value or transaction too large")                                    \
-    XX(ELOCKED, -15, "database directory is in use by another handle or process")             \
-    XX(EBUSY, -16, "resource busy")                                                            \
-    XX(ENOTSUP, -17, "operation not supported with these options")                             \
-    XX(EVERSION, -18, "ABI or on-disk format version mismatch")                                \
+#define SKV_ERRNO_MAP(XX)                                                                          \
+    XX(NOTFOUND, -1, "not found")                                                                  \
+    XX(EINVAL, -2, "invalid argument")                                                             \
+    XX(ENOMEM, -3, "out of memory")                                                                \
+    XX(EIO, -4, "input/output error")                                                              \
+    XX(ENOSPC, -5, "no space left on device")                                                      \
+    XX(ECORRUPT, -6, "data is corrupt")                                                            \
+    XX(ECONFLICT, -7, "write conflict: another transaction committed this key first")              \
+    XX(ERETRY, -8, "snapshot too old for conflict checking: retry the transaction")                \
+    XX(ECLOSED, -9, "database closed, or transaction or iterator already ended")                   \
+    XX(EREADONLY, -10, "transaction is read-only")                                                 \
+    XX(EWRITEONLY, -11, "transaction is write-only")                                               \
+    XX(ENOSAVEPOINT, -12, "no savepoint to roll back to")                                          \
+    XX(EEMPTYKEY, -13, "empty key")                                                                \
+    XX(ETOOBIG, -14, "key, value or transaction too large")                                        \
+    XX(ELOCKED, -15, "database directory is in use by another handle or process")                  \
+    XX(EBUSY, -16, "resource busy")                                                                \
+    XX(ENOTSUP, -17, "operation not supported with these options")                                 \
+    XX(EVERSION, -18, "ABI or on-disk format version mismatch")                                    \
     XX(EFATAL, -19, "a failed log write or fsync latched the database: reopen it")
 
 #define SKV__ERRNO_ENUM(name, num, text) SKV_##name = (num),
@@ -98,8 +98,8 @@ enum skv_txn_mode { SKV_TXN_READ_WRITE = 0, SKV_TXN_READ_ONLY = 1, SKV_TXN_WRITE
 enum skv_durability { SKV_DURABILITY_EVENTUAL = 0, SKV_DURABILITY_IMMEDIATE = 1 };
 enum skv_iter_flags { SKV_ITER_REVERSE = 1, SKV_ITER_KEYS_ONLY = 2 };
 enum skv_limits {
-    SKV_MAX_KEY_SIZE = 65535,        /* bytes; longer keys give SKV_ETOOBIG */
-    SKV_MAX_VALUE_SIZE = 268435456   /* 256 MiB; longer values give SKV_ETOOBIG */
+    SKV_MAX_KEY_SIZE = 65535,      /* bytes; longer keys give SKV_ETOOBIG */
+    SKV_MAX_VALUE_SIZE = 268435456 /* 256 MiB; longer values give SKV_ETOOBIG */
 };
 
 typedef struct skv_options skv_options;
@@ -151,7 +151,9 @@ SKV_API void skv_options_free(skv_options *opts);
 /* Opens (creating if allowed) the database in directory `path`, takes an exclusive lock on it
  * and recovers every committed transaction from the write-ahead log. opts may be NULL
  * (defaults) and is not retained.
- * Errors: SKV_EINVAL (path or out NULL, invalid option combination, path is not a directory),
+ * Errors: SKV_EINVAL (path or out NULL, empty path, path is not a directory),
+ * SKV_NOTFOUND (the directory does not exist and create_if_missing is false, or its parent
+ * directory does not exist),
  * SKV_ELOCKED (already open in this or another process), SKV_ECORRUPT (damaged log: a record
  * that fails its checksum followed by valid ones, or any damage in absolute_consistency mode;
  * skv_errmsg() names file and offset), SKV_EVERSION (on-disk format from a newer version),
@@ -196,20 +198,18 @@ SKV_API int skv_txn_set_durability(skv_txn *txn, int durability);
  * valid until the next call on txn. Returns SKV_OK or SKV_NOTFOUND.
  * Errors: SKV_EINVAL, SKV_EEMPTYKEY, SKV_ETOOBIG (key), SKV_EWRITEONLY, SKV_ECLOSED,
  * SKV_ENOMEM. */
-SKV_API int skv_txn_get(skv_txn *txn, const void *key, size_t klen, const void **val,
-                        size_t *vlen);
+SKV_API int skv_txn_get(skv_txn *txn, const void *key, size_t klen, const void **val, size_t *vlen);
 
 /* Buffers a write of key = val (empty values are allowed). Nothing is visible to other
  * transactions before commit. Errors: SKV_EINVAL (NULL pointer with a non-zero length),
  * SKV_EEMPTYKEY, SKV_ETOOBIG (key > SKV_MAX_KEY_SIZE, value > SKV_MAX_VALUE_SIZE, or the
  * transaction would no longer fit in a memtable), SKV_EREADONLY, SKV_ECLOSED, SKV_ENOMEM. */
-SKV_API int skv_txn_set(skv_txn *txn, const void *key, size_t klen, const void *val,
-                        size_t vlen);
+SKV_API int skv_txn_set(skv_txn *txn, const void *key, size_t klen, const void *val, size_t vlen);
 
 /* As skv_txn_set, with an explicit version timestamp (ns since the Unix epoch; 0 = the
  * commit's). Same errors. */
-SKV_API int skv_txn_set_at(skv_txn *txn, const void *key, size_t klen, const void *val,
-                           size_t vlen, uint64_t ts);
+SKV_API int skv_txn_set_at(skv_txn *txn, const void *key, size_t klen, const void *val, size_t vlen,
+                           uint64_t ts);
 
 /* Hard delete: the key disappears together with its history. Same errors as skv_txn_set. */
 SKV_API int skv_txn_delete(skv_txn *txn, const void *key, size_t klen);
@@ -266,8 +266,8 @@ SKV_API void skv_txn_free(skv_txn *txn);
  * largest key down (last/prev then walk upwards); SKV_ITER_KEYS_ONLY makes values empty.
  * The iterator starts unpositioned. Bounds are copied.
  * Errors: SKV_EINVAL (NULL, unknown flag), SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM. */
-SKV_API int skv_iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi,
-                          size_t hilen, unsigned flags, skv_iter **out);
+SKV_API int skv_iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                          unsigned flags, skv_iter **out);
 
 /* Positioning. Each returns SKV_OK when positioned on an entry, SKV_NOTFOUND when there is
  * none. first/next follow the iteration order (descending with SKV_ITER_REVERSE), last/prev
@@ -308,9 +308,8 @@ typedef int (*skv_scan_cb)(void *user_data, const void *key, size_t klen, const 
  * entries (0 = no limit), stopping early when cb returns non-zero. Views passed to cb are
  * valid during the call only. Returns SKV_OK (also when stopped early).
  * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM. */
-SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi,
-                         size_t hilen, unsigned flags, size_t limit, skv_scan_cb cb,
-                         void *user_data);
+SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                         unsigned flags, size_t limit, skv_scan_cb cb, void *user_data);
 
 #ifdef __cplusplus
 }

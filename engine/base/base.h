@@ -35,12 +35,13 @@ const char *skv__errmsg_get(void);
 /* ---- coding (little-endian fixed width, LEB128 varints) ---- */
 
 static inline void skv__put_u32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
 }
 static inline uint32_t skv__get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 static inline void skv__put_u64(uint8_t *p, uint64_t v) {
     skv__put_u32(p, (uint32_t)v);
@@ -50,21 +51,26 @@ static inline uint64_t skv__get_u64(const uint8_t *p) {
     return (uint64_t)skv__get_u32(p) | ((uint64_t)skv__get_u32(p + 4) << 32);
 }
 static inline void skv__put_u16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
 }
-static inline uint16_t skv__get_u16(const uint8_t *p) {
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
+static inline uint16_t skv__get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 /* Writes v as a varint at p (at most 10 bytes); returns the bytes written. */
 static inline size_t skv__put_varint(uint8_t *p, uint64_t v) {
     size_t n = 0;
-    while (v >= 0x80) { p[n++] = (uint8_t)(v | 0x80); v >>= 7; }
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
     p[n++] = (uint8_t)v;
     return n;
 }
 static inline size_t skv__varint_len(uint64_t v) {
     size_t n = 1;
-    while (v >= 0x80) { v >>= 7; n++; }
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
     return n;
 }
 /* Decodes a varint from [p, end); returns the bytes read, 0 when malformed or truncated. */

@@ -4,9 +4,7 @@
 
 #include "base/base.h"
 
-uint32_t skv__checksum(const void *data, size_t n) {
-    return (uint32_t)XXH3_64bits(data, n);
-}
+uint32_t skv__checksum(const void *data, size_t n) { return (uint32_t)XXH3_64bits(data, n); }
 
 uint32_t skv__checksum2(const void *a, size_t na, const void *b, size_t nb) {
     XXH3_state_t st;

@@ -83,7 +83,7 @@ struct skv_txn {
     SkvWriteSet ws;
     SkvSnapshot *snap; /* registered while the transaction is open (owned by the commit
                           request once submitted, until its conflict check) */
-    SkvView *view;    /* NULL for write-only transactions */
+    SkvView *view;     /* NULL for write-only transactions */
     const void *get_buf;
 };
 
@@ -115,8 +115,7 @@ void skv__txn_end(skv_txn *txn);
 void skv__txn_unref(skv_txn *txn);
 /* Newest visible version of key with seq <= snap across the view: SKV_OK with *e, or
  * SKV_NOTFOUND. */
-int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap,
-                  SkvMemEntry *e);
+int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap, SkvMemEntry *e);
 
 /* ---- db_iter.c ---- */
 int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,

@@ -91,8 +91,7 @@ static int commit_apply(SkvMemtable *m, const SkvCommitReq *r) {
 }
 
 /* Writes the accepted requests of a group; returns the status they all share. */
-static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t cost,
-                              int immediate) {
+static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t cost, int immediate) {
     const void **recs = malloc(n * sizeof *recs);
     size_t *lens = malloc(n * sizeof *lens);
     int rc = (recs && lens) ? SKV_OK : SKV_ENOMEM;
@@ -129,12 +128,13 @@ static void commit_lead(skv_db *db) {
     int immediate = 0, fatal = atomic_load(&db->fatal);
     uint64_t last_seq = 0, last_ts = 0;
     for (SkvCommitReq *r = group; r != end; r = r->next) {
-        int rc = !ok ? SKV_ENOMEM : fatal ? SKV_EFATAL
-                                          : skv__oracle_check(db->oracle, r->snap->seq, r->fps,
-                                                              r->nfps);
+        int rc = !ok     ? SKV_ENOMEM
+                 : fatal ? SKV_EFATAL
+                         : skv__oracle_check(db->oracle, r->snap->seq, r->fps, r->nfps);
         if (rc == SKV_ECONFLICT)
-            commit_fail_msg(r, rc, "write conflict: another transaction committed one of "
-                                   "the written keys after this transaction's snapshot");
+            commit_fail_msg(r, rc,
+                            "write conflict: another transaction committed one of "
+                            "the written keys after this transaction's snapshot");
         else if (rc == SKV_ERETRY)
             commit_fail_msg(r, rc, "snapshot older than the conflict window: retry");
         else if (rc == SKV_EFATAL)
@@ -177,8 +177,10 @@ static void commit_lead(skv_db *db) {
         r->done = 1;
         if (r->cb) {
             r->next = NULL;
-            if (db->done_tail) db->done_tail->next = r;
-            else db->done_head = r;
+            if (db->done_tail)
+                db->done_tail->next = r;
+            else
+                db->done_head = r;
             db->done_tail = r;
         }
     }
@@ -251,8 +253,10 @@ static int commit_build(skv_txn *txn, SkvCommitReq **out) {
 }
 
 static void commit_enqueue(skv_db *db, SkvCommitReq *r) {
-    if (db->q_tail) db->q_tail->next = r;
-    else db->q_head = r;
+    if (db->q_tail)
+        db->q_tail->next = r;
+    else
+        db->q_head = r;
     db->q_tail = r;
 }
 
@@ -267,8 +271,10 @@ int skv__commit(skv_txn *txn, skv_commit_cb cb, void *user_data) {
     r->cb = cb;
     r->user_data = user_data;
     skv__mutex_lock(&db->commit_mu);
-    if (atomic_load(&db->closed) || db->worker_stop) rc = SKV_ECLOSED;
-    else if ((rc = atomic_load(&db->fatal))) rc = SKV_EFATAL;
+    if (atomic_load(&db->closed) || db->worker_stop)
+        rc = SKV_ECLOSED;
+    else if ((rc = atomic_load(&db->fatal)))
+        rc = SKV_EFATAL;
     if (rc) {
         skv__mutex_unlock(&db->commit_mu);
         if (r->snap) skv__snapshots_release(&db->snaps, r->snap);
@@ -278,11 +284,14 @@ int skv__commit(skv_txn *txn, skv_commit_cb cb, void *user_data) {
     }
     if (cb) {
         db->async_pending++;
-        if (r->rec) commit_enqueue(db, r);
+        if (r->rec)
+            commit_enqueue(db, r);
         else {
             r->done = 1;
-            if (db->done_tail) db->done_tail->next = r;
-            else db->done_head = r;
+            if (db->done_tail)
+                db->done_tail->next = r;
+            else
+                db->done_head = r;
             db->done_tail = r;
         }
         skv__cond_signal(&db->worker_cv);
@@ -291,8 +300,10 @@ int skv__commit(skv_txn *txn, skv_commit_cb cb, void *user_data) {
     }
     commit_enqueue(db, r);
     while (!r->done) {
-        if (!db->leader_active) commit_lead(db);
-        else skv__cond_wait(&db->commit_cv, &db->commit_mu);
+        if (!db->leader_active)
+            commit_lead(db);
+        else
+            skv__cond_wait(&db->commit_cv, &db->commit_mu);
     }
     skv__mutex_unlock(&db->commit_mu);
     rc = r->status;

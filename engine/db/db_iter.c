@@ -127,7 +127,8 @@ static int iter_settle(skv_iter *it, int dir) {
             if (c->valid && (!best || iter_cmp_kid(c, best) * dir < 0)) best = c;
         }
         if (!best) break;
-        if (dir > 0 && it->hi && skv__key_cmp(best->cur.key, best->cur.klen, it->hi, it->hilen) >= 0)
+        if (dir > 0 && it->hi &&
+            skv__key_cmp(best->cur.key, best->cur.klen, it->hi, it->hilen) >= 0)
             break;
         if (dir < 0 && it->lo && skv__key_cmp(best->cur.key, best->cur.klen, it->lo, it->lolen) < 0)
             break;
@@ -140,8 +141,10 @@ static int iter_settle(skv_iter *it, int dir) {
         for (size_t i = 0; i < it->nkids; i++) {
             IterChild *c = &it->kids[i];
             if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
-                if (dir > 0) skv__child_seek_ge(c, k.key, k.klen, 1);
-                else skv__child_seek_le(c, k.key, k.klen, 1);
+                if (dir > 0)
+                    skv__child_seek_ge(c, k.key, k.klen, 1);
+                else
+                    skv__child_seek_le(c, k.key, k.klen, 1);
             }
         }
     }
@@ -171,8 +174,8 @@ static int iter_seek_le(skv_iter *it, const void *key, size_t klen, int strict) 
 }
 
 static int iter_step(skv_iter *it, int dir) {
-    if (it->pos == POS_NONE) return dir > 0 ? iter_seek_ge(it, NULL, 0, 0)
-                                            : iter_seek_le(it, NULL, 0, 0);
+    if (it->pos == POS_NONE)
+        return dir > 0 ? iter_seek_ge(it, NULL, 0, 0) : iter_seek_le(it, NULL, 0, 0);
     if (it->pos == POS_END) return SKV_NOTFOUND;
     SkvMemEntry k = it->cur;
     if (it->dir != dir)
@@ -180,8 +183,10 @@ static int iter_step(skv_iter *it, int dir) {
     for (size_t i = 0; i < it->nkids; i++) {
         IterChild *c = &it->kids[i];
         if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
-            if (dir > 0) skv__child_seek_ge(c, k.key, k.klen, 1);
-            else skv__child_seek_le(c, k.key, k.klen, 1);
+            if (dir > 0)
+                skv__child_seek_ge(c, k.key, k.klen, 1);
+            else
+                skv__child_seek_le(c, k.key, k.klen, 1);
         }
     }
     return iter_settle(it, dir);
@@ -220,8 +225,7 @@ int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const vo
 int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
                          size_t *len, size_t *count) {
     size_t used = 0, n = 0;
-    int rc = it->pos == POS_NONE ? skv__iter_first(it)
-                                 : it->pos == POS_END ? SKV_NOTFOUND : SKV_OK;
+    int rc = it->pos == POS_NONE ? skv__iter_first(it) : it->pos == POS_END ? SKV_NOTFOUND : SKV_OK;
     while (rc == SKV_OK) {
         const void *k = NULL, *v = NULL;
         size_t kl = 0, vl = 0;

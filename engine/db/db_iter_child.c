@@ -46,8 +46,8 @@ static void child_ws_load(IterChild *c) {
     c->valid = c->pos < c->nws;
     if (!c->valid) return;
     const SkvWrite *w = &c->ws[c->pos];
-    c->cur = (SkvMemEntry){.key = w->key, .klen = w->klen, .val = w->val, .vlen = w->vlen,
-                           .kind = w->kind};
+    c->cur = (SkvMemEntry){
+        .key = w->key, .klen = w->klen, .val = w->val, .vlen = w->vlen, .kind = w->kind};
 }
 
 /* index of the first write with key > k (strict) or >= k */
@@ -56,8 +56,10 @@ static size_t child_ws_bound(const IterChild *c, const void *k, size_t klen, int
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int cmp = skv__key_cmp(c->ws[mid].key, c->ws[mid].klen, k, klen);
-        if (cmp < 0 || (strict && cmp == 0)) lo = mid + 1;
-        else hi = mid;
+        if (cmp < 0 || (strict && cmp == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -68,8 +70,10 @@ void skv__child_seek_ge(IterChild *c, const void *key, size_t klen, int strict) 
         child_ws_load(c);
         return;
     }
-    if (!key) skv__memiter_first(&c->mi);
-    else skv__memiter_seek(&c->mi, key, klen, strict ? 0 : c->snap);
+    if (!key)
+        skv__memiter_first(&c->mi);
+    else
+        skv__memiter_seek(&c->mi, key, klen, strict ? 0 : c->snap);
     child_settle_fwd(c);
 }
 
@@ -80,7 +84,9 @@ void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict) 
         child_ws_load(c);
         return;
     }
-    if (!key) skv__memiter_last(&c->mi);
-    else skv__memiter_seek_before(&c->mi, key, klen, strict ? UINT64_MAX : 0);
+    if (!key)
+        skv__memiter_last(&c->mi);
+    else
+        skv__memiter_seek_before(&c->mi, key, klen, strict ? UINT64_MAX : 0);
     child_settle_bwd(c);
 }

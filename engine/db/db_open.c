@@ -72,8 +72,8 @@ static int db_check_format(skv_db *db) {
         if (len > 64 || sscanf(text, "skv-format %u%c", &v, &tail) != 2 || tail != '\n')
             rc = skv__err(SKV_ECORRUPT, "%s: unreadable format marker", path);
         else if (v > DB_FORMAT_VERSION)
-            rc = skv__err(SKV_EVERSION, "%s: format %u is newer than this library's %d", path,
-                          v, DB_FORMAT_VERSION);
+            rc = skv__err(SKV_EVERSION, "%s: format %u is newer than this library's %d", path, v,
+                          DB_FORMAT_VERSION);
     }
     free(text);
     free(path);
@@ -144,7 +144,8 @@ int skv__db_sync(skv_db *db) {
     /* wait for leadership so no group is being written meanwhile */
     while (db->leader_active) skv__cond_wait(&db->commit_cv, &db->commit_mu);
     int rc = atomic_load(&db->fatal);
-    if (rc) rc = skv__err(SKV_EFATAL, "database latched after %s", skv_errname(rc));
+    if (rc)
+        rc = skv__err(SKV_EFATAL, "database latched after %s", skv_errname(rc));
     else if ((rc = skv__wal_sync(db->wal)))
         atomic_store(&db->fatal, rc);
     skv__mutex_unlock(&db->commit_mu);

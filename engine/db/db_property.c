@@ -37,18 +37,24 @@ int skv__db_property(skv_db *db, const char *name, char **value) {
     int fatal = atomic_load(&db->fatal);
     skv__mutex_unlock(&db->commit_mu);
     char *s;
-    if (strcmp(name, "sequence") == 0) s = prop_printf("%" PRIu64, seq);
-    else if (strcmp(name, "timestamp") == 0) s = prop_printf("%" PRIu64, ts);
-    else if (strcmp(name, "memtables") == 0) s = prop_printf("%zu", nmem);
-    else if (strcmp(name, "memtable-bytes") == 0) s = prop_printf("%zu", bytes);
-    else if (strcmp(name, "wal-segments") == 0) s = prop_printf("%zu", segments);
+    if (strcmp(name, "sequence") == 0)
+        s = prop_printf("%" PRIu64, seq);
+    else if (strcmp(name, "timestamp") == 0)
+        s = prop_printf("%" PRIu64, ts);
+    else if (strcmp(name, "memtables") == 0)
+        s = prop_printf("%zu", nmem);
+    else if (strcmp(name, "memtable-bytes") == 0)
+        s = prop_printf("%zu", bytes);
+    else if (strcmp(name, "wal-segments") == 0)
+        s = prop_printf("%zu", segments);
     else if (strcmp(name, "stats") == 0)
         s = prop_printf("path: %s\nsequence: %" PRIu64 "\ntimestamp: %" PRIu64
                         "\nmemtables: %zu\nmemtable entries: %" PRIu64
                         "\nmemtable bytes: %zu\nwal segments: %zu\nstate: %s\n",
                         db->path, seq, ts, nmem, entries, bytes, segments,
                         fatal ? skv_errname(fatal) : "ok");
-    else return skv__err(SKV_EINVAL, "unknown property '%s'", name);
+    else
+        return skv__err(SKV_EINVAL, "unknown property '%s'", name);
     if (!s) return SKV_ENOMEM;
     *value = s;
     return SKV_OK;

@@ -43,8 +43,9 @@ static int recover_record(void *ud, const void *rec, size_t len) {
     int rc = skv__batch_open(&r, rec, len);
     if (rc) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
     if (r.first_seq < db->next_seq || r.count == 0)
-        return skv__err(SKV_ECORRUPT, "%s: commit record with sequence %" PRIu64
-                        " after sequence %" PRIu64, st->path, r.first_seq, db->next_seq - 1);
+        return skv__err(SKV_ECORRUPT,
+                        "%s: commit record with sequence %" PRIu64 " after sequence %" PRIu64,
+                        st->path, r.first_seq, db->next_seq - 1);
     if (skv__mem_bytes(st->mems[st->n - 1]) >= db->opt.max_memtable_size &&
         (rc = recover_new_mem(st)))
         return rc;
@@ -79,8 +80,7 @@ static int recover_list(skv_db *db, uint64_t **nums, size_t *count) {
     for (size_t i = 0; i < n; i++) {
         char *end;
         unsigned long long x = strtoull(names[i], &end, 10);
-        if (strlen(names[i]) == 24 && end == names[i] + 20 && strcmp(end, ".log") == 0)
-            v[m++] = x;
+        if (strlen(names[i]) == 24 && end == names[i] + 20 && strcmp(end, ".log") == 0) v[m++] = x;
     }
     skv__env_free_list(names, n);
     qsort(v, m, sizeof *v, recover_cmp_u64);
@@ -117,8 +117,8 @@ int skv__db_recover(skv_db *db) {
         }
         st.path = path;
         int last = i + 1 == count;
-        rc = skv__wal_replay(db->env, path, db->opt.wal_recovery_mode, last, recover_record,
-                             &st, &valid_end);
+        rc = skv__wal_replay(db->env, path, db->opt.wal_recovery_mode, last, recover_record, &st,
+                             &valid_end);
         if (!rc && last) rc = recover_cut_tail(db, path, valid_end);
         free(path);
     }
@@ -126,7 +126,8 @@ int skv__db_recover(skv_db *db) {
         db->wal_number = count ? nums[count - 1] : 0;
         db->wal_segments = count;
         SkvView *v = malloc(sizeof *v + st.n * sizeof v->mems[0]);
-        if (!v) rc = SKV_ENOMEM;
+        if (!v)
+            rc = SKV_ENOMEM;
         else {
             atomic_init(&v->refs, 1);
             v->n = st.n;

@@ -25,8 +25,7 @@ int skv__txn_begin(skv_db *db, int mode, skv_txn **out) {
     return SKV_OK;
 }
 
-int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap,
-                  SkvMemEntry *e) {
+int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap, SkvMemEntry *e) {
     for (size_t i = 0; i < v->n; i++)
         if (skv__mem_get(v->mems[i], key, klen, snap, e) == SKV_OK) return SKV_OK;
     return SKV_NOTFOUND;

@@ -22,9 +22,9 @@ typedef struct SkvThread SkvThread;
 
 /* open flags */
 enum {
-    SKV_ENV_READ = 0,      /* open an existing file for reading */
-    SKV_ENV_APPEND = 1,    /* open or create for appending (keeps existing content) */
-    SKV_ENV_TRUNCATE = 2   /* create or truncate to empty, for writing */
+    SKV_ENV_READ = 0,    /* open an existing file for reading */
+    SKV_ENV_APPEND = 1,  /* open or create for appending (keeps existing content) */
+    SKV_ENV_TRUNCATE = 2 /* create or truncate to empty, for writing */
 };
 
 struct SkvEnv {
@@ -34,10 +34,10 @@ struct SkvEnv {
     int (*read_at)(SkvFile *f, uint64_t off, void *buf, size_t n, size_t *got);
     /* appends all n bytes (a short write is reported as an error) */
     int (*append)(SkvFile *f, const void *buf, size_t n);
-    int (*sync)(SkvFile *f);            /* fdatasync-or-stronger of content and size */
+    int (*sync)(SkvFile *f); /* fdatasync-or-stronger of content and size */
     int (*size)(SkvFile *f, uint64_t *out);
     int (*truncate)(SkvFile *f, uint64_t size);
-    int (*close)(SkvFile *f);           /* frees f even when it returns an error */
+    int (*close)(SkvFile *f); /* frees f even when it returns an error */
 
     /* names */
     int (*exists)(SkvEnv *env, const char *path, int *is_dir); /* SKV_NOTFOUND if absent */

@@ -23,7 +23,7 @@
 #include "env/env.h"
 
 typedef struct MemInode {
-    int refs; /* volatile and durable names and open handles pointing here */
+    int refs;      /* volatile and durable names and open handles pointing here */
     uint8_t *data; /* volatile content */
     size_t len, cap;
     uint8_t *ddata; /* durable content */
@@ -260,8 +260,7 @@ static int memfs_begin(SkvMemFs *fs, const char *what, const char *path, int *sh
     case SKV_FAULT_SHORT_WRITE:
         if (short_write) *short_write = 1;
         return SKV_OK;
-    default:
-        return SKV_OK;
+    default: return SKV_OK;
     }
 }
 
@@ -393,8 +392,7 @@ static int memfs_size(SkvFile *f, uint64_t *out) {
 static int memfs_truncate(SkvFile *f, uint64_t size) {
     MemFile *mf = memfs_file(f);
     SkvMemFs *fs = mf->fs;
-    if (!mf->writable)
-        return skv__err(SKV_EINVAL, "memfs truncate %s: opened read-only", mf->path);
+    if (!mf->writable) return skv__err(SKV_EINVAL, "memfs truncate %s: opened read-only", mf->path);
     if (size > SIZE_MAX) return memfs_nomem("truncate", mf->path);
     skv__mutex_lock(&fs->mu);
     int rc = memfs_begin(fs, "truncate", mf->path, NULL);

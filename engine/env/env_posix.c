@@ -49,14 +49,10 @@ static int posix_code(int e) {
 #endif
         return SKV_ENOSPC;
     case ENOENT:
-    case ENOTDIR:
-        return SKV_NOTFOUND;
-    case ENOMEM:
-        return SKV_ENOMEM;
-    case EBADF:
-        return SKV_EINVAL;
-    default:
-        return SKV_EIO;
+    case ENOTDIR: return SKV_NOTFOUND;
+    case ENOMEM: return SKV_ENOMEM;
+    case EBADF: return SKV_EINVAL;
+    default: return SKV_EIO;
     }
 }
 

@@ -9,8 +9,8 @@ struct SkvMemArenaChunk {
 };
 
 /* chunk data starts this far into the allocation, keeping malloc's 16-byte alignment */
-#define ARENA_HDR                                                                          \
-    ((sizeof(SkvMemArenaChunk) + SKV_MEM_ARENA_MAX_ALIGN - 1) &                            \
+#define ARENA_HDR                                                                                  \
+    ((sizeof(SkvMemArenaChunk) + SKV_MEM_ARENA_MAX_ALIGN - 1) &                                    \
      ~(size_t)(SKV_MEM_ARENA_MAX_ALIGN - 1))
 
 void skv__mem_arena_init(SkvMemArena *a) {

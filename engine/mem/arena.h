@@ -11,17 +11,17 @@
 #include <stddef.h>
 
 enum {
-    SKV_MEM_ARENA_CHUNK = 1 << 20,  /* bytes of a regular chunk */
-    SKV_MEM_ARENA_MAX_ALIGN = 16    /* largest alignment skv__mem_arena_alloc honours */
+    SKV_MEM_ARENA_CHUNK = 1 << 20, /* bytes of a regular chunk */
+    SKV_MEM_ARENA_MAX_ALIGN = 16   /* largest alignment skv__mem_arena_alloc honours */
 };
 
 typedef struct SkvMemArenaChunk SkvMemArenaChunk;
 
 typedef struct {
-    char *cur;                 /* next free byte of the current chunk (NULL: none yet) */
-    size_t left;               /* free bytes after cur in the current chunk */
-    SkvMemArenaChunk *chunks;  /* every chunk, newest first */
-    _Atomic size_t bytes;      /* bytes handed out, alignment padding included */
+    char *cur;                /* next free byte of the current chunk (NULL: none yet) */
+    size_t left;              /* free bytes after cur in the current chunk */
+    SkvMemArenaChunk *chunks; /* every chunk, newest first */
+    _Atomic size_t bytes;     /* bytes handed out, alignment padding included */
 } SkvMemArena;
 
 void skv__mem_arena_init(SkvMemArena *a);

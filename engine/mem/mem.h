@@ -31,8 +31,8 @@ void skv__mem_unref(SkvMemtable *m); /* frees it at zero */
 
 /* Inserts an entry (copies key and value into the arena). Single writer.
  * Returns SKV_OK or SKV_ENOMEM. */
-int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key,
-                 size_t klen, const void *val, size_t vlen);
+int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key, size_t klen,
+                 const void *val, size_t vlen);
 
 /* Approximate bytes used (arena + nodes), and number of entries. Safe from any thread. */
 size_t skv__mem_bytes(const SkvMemtable *m);
@@ -52,8 +52,7 @@ typedef struct {
 } SkvMemEntry;
 
 /* The newest entry of `key` with seq <= snap: SKV_OK (any kind, *e filled) or SKV_NOTFOUND. */
-int skv__mem_get(const SkvMemtable *m, const void *key, size_t klen, uint64_t snap,
-                 SkvMemEntry *e);
+int skv__mem_get(const SkvMemtable *m, const void *key, size_t klen, uint64_t snap, SkvMemEntry *e);
 
 /* A cursor over all entries in internal order. Not thread-safe itself; many may run at once.
  * Sees entries inserted after it was created (callers filter by sequence). */

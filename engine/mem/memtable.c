@@ -30,9 +30,7 @@ SkvMemtable *skv__mem_new(void) {
     return m;
 }
 
-void skv__mem_ref(SkvMemtable *m) {
-    atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
-}
+void skv__mem_ref(SkvMemtable *m) { atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed); }
 
 void skv__mem_unref(SkvMemtable *m) {
     if (!m) return;
@@ -41,16 +39,14 @@ void skv__mem_unref(SkvMemtable *m) {
     free(m);
 }
 
-int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key,
-                 size_t klen, const void *val, size_t vlen) {
+int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key, size_t klen,
+                 const void *val, size_t vlen) {
     int rc = skv__mem_skl_insert(&m->skl, seq, kind, ts, key, klen, val, vlen);
     if (rc == SKV_OK) atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
     return rc;
 }
 
-size_t skv__mem_bytes(const SkvMemtable *m) {
-    return sizeof *m + skv__mem_arena_bytes(&m->arena);
-}
+size_t skv__mem_bytes(const SkvMemtable *m) { return sizeof *m + skv__mem_arena_bytes(&m->arena); }
 
 uint64_t skv__mem_count(const SkvMemtable *m) {
     return atomic_load_explicit(&m->count, memory_order_relaxed);

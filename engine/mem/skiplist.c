@@ -16,8 +16,7 @@ int skv__key_cmp(const void *a, size_t alen, const void *b, size_t blen) {
 }
 
 /* Is node n before (key, seq) in internal order (user key ascending, then seq descending)? */
-static inline int skl_before(const SkvMemSklNode *n, const void *key, size_t klen,
-                             uint64_t seq) {
+static inline int skl_before(const SkvMemSklNode *n, const void *key, size_t klen, uint64_t seq) {
     int c = skv__key_cmp(skv__mem_skl_key(n), n->klen, key, klen);
     return c < 0 || (c == 0 && n->seq > seq);
 }
@@ -50,8 +49,7 @@ static int skl_random_height(SkvMemSkl *s) {
 }
 
 static size_t skl_node_size(int height, size_t klen, size_t vlen) {
-    return sizeof(SkvMemSklNode) + (size_t)height * sizeof(_Atomic(SkvMemSklNode *)) + klen +
-           vlen;
+    return sizeof(SkvMemSklNode) + (size_t)height * sizeof(_Atomic(SkvMemSklNode *)) + klen + vlen;
 }
 
 size_t skv__mem_skl_cost(size_t klen, size_t vlen) {
@@ -64,8 +62,8 @@ int skv__mem_skl_init(SkvMemSkl *s, SkvMemArena *arena, uint64_t seed) {
     s->arena = arena;
     s->rng = seed;
     atomic_init(&s->max_height, 1);
-    SkvMemSklNode *h = skv__mem_arena_alloc(arena, skl_node_size(SKV_MEM_SKL_MAX_HEIGHT, 0, 0),
-                                            SKL_NODE_ALIGN);
+    SkvMemSklNode *h =
+        skv__mem_arena_alloc(arena, skl_node_size(SKV_MEM_SKL_MAX_HEIGHT, 0, 0), SKL_NODE_ALIGN);
     if (!h) return SKV_ENOMEM;
     memset(h, 0, sizeof *h);
     h->height = SKV_MEM_SKL_MAX_HEIGHT;
@@ -77,8 +75,8 @@ int skv__mem_skl_init(SkvMemSkl *s, SkvMemArena *arena, uint64_t seed) {
 int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const void *key,
                         size_t klen, const void *val, size_t vlen) {
     if (klen > UINT32_MAX || vlen > UINT32_MAX)
-        return skv__err(SKV_ENOMEM, "memtable entry too large (key %zu, value %zu bytes)",
-                        klen, vlen);
+        return skv__err(SKV_ENOMEM, "memtable entry too large (key %zu, value %zu bytes)", klen,
+                        vlen);
     int height = skl_random_height(s);
     SkvMemSklNode *n =
         skv__mem_arena_alloc(s->arena, skl_node_size(height, klen, vlen), SKL_NODE_ALIGN);

@@ -30,9 +30,8 @@ void skv__snapshots_release(SkvSnapshots *s, SkvSnapshot *snap) {
 
 uint64_t skv__snapshots_oldest(SkvSnapshots *s, const _Atomic uint64_t *visible) {
     skv__mutex_lock(&s->mu);
-    uint64_t seq = s->head.next != &s->head
-                       ? s->head.next->seq
-                       : atomic_load_explicit(visible, memory_order_acquire);
+    uint64_t seq = s->head.next != &s->head ? s->head.next->seq
+                                            : atomic_load_explicit(visible, memory_order_acquire);
     skv__mutex_unlock(&s->mu);
     return seq;
 }

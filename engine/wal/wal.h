@@ -23,8 +23,7 @@ int skv__wal_create(SkvEnv *env, const char *path, SkvWalWriter **out);
  * append call (so several records may also be grouped with skv__wal_add_many). */
 int skv__wal_add(SkvWalWriter *w, const void *rec, size_t n);
 /* Appends several records with one env append call. */
-int skv__wal_add_many(SkvWalWriter *w, const void *const *recs, const size_t *lens,
-                      size_t count);
+int skv__wal_add_many(SkvWalWriter *w, const void *const *recs, const size_t *lens, size_t count);
 int skv__wal_sync(SkvWalWriter *w);
 uint64_t skv__wal_size(const SkvWalWriter *w); /* bytes written to the segment so far */
 /* Closes the file (without syncing) and frees the writer. */
@@ -42,7 +41,7 @@ typedef int (*SkvWalRecordFn)(void *user_data, const void *rec, size_t n);
  *   (is_last == 0), and any damage at all in ABSOLUTE mode: SKV_ECORRUPT, with the message
  *   naming the file and the byte offset of the damage.
  * A file that is entirely empty is valid (no records). */
-int skv__wal_replay(SkvEnv *env, const char *path, int mode, int is_last,
-                    SkvWalRecordFn fn, void *user_data, uint64_t *valid_end);
+int skv__wal_replay(SkvEnv *env, const char *path, int mode, int is_last, SkvWalRecordFn fn,
+                    void *user_data, uint64_t *valid_end);
 
 #endif /* SKV_WAL_H */

@@ -48,8 +48,7 @@ enum {
 };
 
 /* The checksum of a fragment whose 7-byte header is at hdr (length and type filled in). */
-static inline uint32_t skv__wal_frag_checksum(const uint8_t *hdr, const void *payload,
-                                              size_t len) {
+static inline uint32_t skv__wal_frag_checksum(const uint8_t *hdr, const void *payload, size_t len) {
     return skv__checksum2(hdr + 4, 3, payload, len);
 }
 

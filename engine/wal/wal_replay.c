@@ -110,8 +110,8 @@ static int walr_buf_add(WalrBuf *b, const uint8_t *p, size_t n) {
     return 0;
 }
 
-int skv__wal_replay(SkvEnv *env, const char *path, int mode, int is_last,
-                    SkvWalRecordFn fn, void *user_data, uint64_t *valid_end) {
+int skv__wal_replay(SkvEnv *env, const char *path, int mode, int is_last, SkvWalRecordFn fn,
+                    void *user_data, uint64_t *valid_end) {
     char *file;
     size_t size;
     int rc = skv__env_read_file(env, path, &file, &size);
@@ -178,8 +178,7 @@ int skv__wal_replay(SkvEnv *env, const char *path, int mode, int is_last,
         if (mode == SKV_WAL_TOLERATE_TAIL && is_last && !walr_intact_after(buf, size, x)) {
             /* torn tail: dropped */
         } else {
-            rc = skv__err(SKV_ECORRUPT, "%s: corrupt log record at offset %zu (%s)", path, x,
-                          why);
+            rc = skv__err(SKV_ECORRUPT, "%s: corrupt log record at offset %zu (%s)", path, x, why);
         }
     }
     /* a file ending in (part of) a block trailer still ends at its last record */

@@ -15,10 +15,10 @@
 struct SkvWalWriter {
     SkvEnv *env;
     SkvFile *file;
-    uint64_t size;     /* bytes appended so far */
-    size_t block_off;  /* offset inside the current block */
-    int error;         /* the first failure, latched; SKV_OK while healthy */
-    uint8_t *buf;      /* framing buffer, reused across calls */
+    uint64_t size;    /* bytes appended so far */
+    size_t block_off; /* offset inside the current block */
+    int error;        /* the first failure, latched; SKV_OK while healthy */
+    uint8_t *buf;     /* framing buffer, reused across calls */
     size_t cap;
     char path[];
 };
@@ -72,8 +72,7 @@ int skv__wal_create(SkvEnv *env, const char *path, SkvWalWriter **out) {
     return SKV_OK;
 }
 
-int skv__wal_add_many(SkvWalWriter *w, const void *const *recs, const size_t *lens,
-                      size_t count) {
+int skv__wal_add_many(SkvWalWriter *w, const void *const *recs, const size_t *lens, size_t count) {
     if (w->error != SKV_OK)
         return skv__err(w->error, "wal %s: an earlier write or sync failed", w->path);
     if (count == 0) return SKV_OK;

@@ -67,10 +67,10 @@ typedef struct async_state {
     pthread_cond_t cv;
     int calls;
     int status;
-    int registering;          /* set while skv_txn_commit_async runs */
+    int registering; /* set while skv_txn_commit_async runs */
     pthread_t reg_thread;
-    int inside_call;          /* the callback ran inside the registering call */
-    int returned_ok;          /* skv_txn_commit_async returned SKV_OK */
+    int inside_call; /* the callback ran inside the registering call */
+    int returned_ok; /* skv_txn_commit_async returned SKV_OK */
     const char *txn_name;
     struct async_state *next;
 } async_state;
@@ -636,9 +636,12 @@ static int op_property(ctx *c, const cJSON *s) {
 /* ---- steps: transactions ---------------------------------------------------------------- */
 
 static int parse_durability(ctx *c, const char *d, int *out) {
-    if (strcmp(d, "eventual") == 0) *out = SKV_DURABILITY_EVENTUAL;
-    else if (strcmp(d, "immediate") == 0) *out = SKV_DURABILITY_IMMEDIATE;
-    else return fail(c, "bad case: bad durability '%s'", d);
+    if (strcmp(d, "eventual") == 0)
+        *out = SKV_DURABILITY_EVENTUAL;
+    else if (strcmp(d, "immediate") == 0)
+        *out = SKV_DURABILITY_IMMEDIATE;
+    else
+        return fail(c, "bad case: bad durability '%s'", d);
     return 0;
 }
 
@@ -649,10 +652,14 @@ static int op_begin(ctx *c, const cJSON *s) {
     if (!name) return fail(c, "bad case: missing 'txn'");
     const char *mode_s = str_member(s, "mode");
     int mode = SKV_TXN_READ_WRITE;
-    if (!mode_s || strcmp(mode_s, "read_write") == 0) mode = SKV_TXN_READ_WRITE;
-    else if (strcmp(mode_s, "read_only") == 0) mode = SKV_TXN_READ_ONLY;
-    else if (strcmp(mode_s, "write_only") == 0) mode = SKV_TXN_WRITE_ONLY;
-    else return fail(c, "bad case: bad mode '%s'", mode_s);
+    if (!mode_s || strcmp(mode_s, "read_write") == 0)
+        mode = SKV_TXN_READ_WRITE;
+    else if (strcmp(mode_s, "read_only") == 0)
+        mode = SKV_TXN_READ_ONLY;
+    else if (strcmp(mode_s, "write_only") == 0)
+        mode = SKV_TXN_WRITE_ONLY;
+    else
+        return fail(c, "bad case: bad mode '%s'", mode_s);
     const char *dur_s = str_member(s, "durability");
     int dur = SKV_DURABILITY_EVENTUAL;
     if (dur_s && parse_durability(c, dur_s, &dur)) return -1;
@@ -848,9 +855,12 @@ static int parse_flags(ctx *c, const cJSON *s, unsigned *flags) {
     if (!cJSON_IsArray(f)) return fail(c, "bad case: 'flags' must be an array");
     cJSON_ArrayForEach(x, f) {
         if (!cJSON_IsString(x)) return fail(c, "bad case: bad flag");
-        if (strcmp(x->valuestring, "reverse") == 0) *flags |= SKV_ITER_REVERSE;
-        else if (strcmp(x->valuestring, "keys_only") == 0) *flags |= SKV_ITER_KEYS_ONLY;
-        else return fail(c, "bad case: unknown flag '%s'", x->valuestring);
+        if (strcmp(x->valuestring, "reverse") == 0)
+            *flags |= SKV_ITER_REVERSE;
+        else if (strcmp(x->valuestring, "keys_only") == 0)
+            *flags |= SKV_ITER_KEYS_ONLY;
+        else
+            return fail(c, "bad case: unknown flag '%s'", x->valuestring);
     }
     return 0;
 }
@@ -867,8 +877,8 @@ static int op_iter_open(ctx *c, const cJSON *s) {
     iter_slot *slot = new_iter_slot(c, name);
     if (!slot) return -1;
     skv_iter *it = NULL;
-    int rc = skv_iter_open(t->txn, lo.present ? lo.p : NULL, lo.n, hi.present ? hi.p : NULL,
-                           hi.n, flags, &it);
+    int rc = skv_iter_open(t->txn, lo.present ? lo.p : NULL, lo.n, hi.present ? hi.p : NULL, hi.n,
+                           flags, &it);
     if (rc == SKV_OK) {
         slot->name = name;
         slot->it = it;
@@ -895,8 +905,7 @@ static int check_current(ctx *c, const cJSON *s, skv_iter *it) {
         size_t vl = 0;
         int rc = skv_iter_value(it, &v, &vl);
         if (rc != SKV_OK)
-            return fail(c, "expected iter_value SKV_OK, got %s",
-                        code_name_of(rc, gb, sizeof gb));
+            return fail(c, "expected iter_value SKV_OK, got %s", code_name_of(rc, gb, sizeof gb));
         if (!bytes_eq(&wv, v, vl))
             return fail(c, "expected value %s, got %s", show(wv.p, wv.n, a, sizeof a),
                         show(v, vl, b, sizeof b));
@@ -1154,8 +1163,8 @@ static int op_scan(ctx *c, const cJSON *s) {
         return fail(c, "bad case: bad 'stop_after'");
     entry_list l = {0};
     l.stop_after = (size_t)stop_after;
-    int rc = skv_txn_scan(t->txn, lo.present ? lo.p : NULL, lo.n, hi.present ? hi.p : NULL,
-                          hi.n, flags, (size_t)limit, scan_cb, &l);
+    int rc = skv_txn_scan(t->txn, lo.present ? lo.p : NULL, lo.n, hi.present ? hi.p : NULL, hi.n,
+                          flags, (size_t)limit, scan_cb, &l);
     if (l.oom) {
         list_free(&l);
         return fail(c, "runner: out of memory");
@@ -1345,8 +1354,10 @@ static int run_case(const cJSON *cs, const char *id) {
         memcpy(first_msg, c.msg, sizeof first_msg);
     }
     remove_tree(c.dir);
-    if (ok) printf("ok %s\n", id);
-    else printf("FAIL %s: %s: %s\n", id, where, first_msg);
+    if (ok)
+        printf("ok %s\n", id);
+    else
+        printf("FAIL %s: %s: %s\n", id, where, first_msg);
     fflush(stdout);
     return ok;
 }
@@ -1524,8 +1535,10 @@ int main(int argc, char **argv) {
                 skipped++;
                 continue;
             }
-            if (run_case(cs, id)) passed++;
-            else failed++;
+            if (run_case(cs, id))
+                passed++;
+            else
+                failed++;
         }
         cJSON_Delete(doc);
     }

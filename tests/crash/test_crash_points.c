@@ -51,8 +51,7 @@ static void test_no_fault(void) {
     }
     wl_free(&wl);
     CHECK_EQ_U64(k1, k2);
-    printf("seed %" PRIu64 ": %d transactions, %" PRIu64 " mutating ops\n", seed, CRASH_TXNS,
-           k1);
+    printf("seed %" PRIu64 ": %d transactions, %" PRIu64 " mutating ops\n", seed, CRASH_TXNS, k1);
 }
 
 /* Every crash point of the workload, three recovered states each. */
@@ -107,14 +106,15 @@ static void test_every_crash_point(void) {
         uint64_t clone_seeds[3] = {0, wl_rand(&mix) | 1, wl_rand(&mix) | 1};
         for (int s = 0; s < 3; s++) {
             char ctx2[400];
-            snprintf(ctx2, sizeof ctx2, "%s, clone seed %" PRIu64 " (failed at %s; %zu acked, "
-                                        "%zu durable, %zu attempted)",
+            snprintf(ctx2, sizeof ctx2,
+                     "%s, clone seed %" PRIu64 " (failed at %s; %zu acked, "
+                     "%zu durable, %zu attempted)",
                      ctx, clone_seeds[s], wl_at_name(res.fail_at), res.acked, res.durable,
                      res.attempted);
             SkvMemFs *c = skv__memfs_crash_clone(fs, clone_seeds[s]);
             size_t k = 0;
-            if (!c || wl_verify_recovery(&wl, skv__memfs_env(c), res.durable, res.attempted,
-                                         &k, ctx2) < 0)
+            if (!c || wl_verify_recovery(&wl, skv__memfs_env(c), res.durable, res.attempted, &k,
+                                         ctx2) < 0)
                 failures++;
             else if (k > res.acked)
                 beyond_acked++;
@@ -125,7 +125,8 @@ static void test_every_crash_point(void) {
     }
     size_t ntxns = wl.ntxns;
     wl_free(&wl);
-    printf("seed %" PRIu64 ": %zu transactions, %" PRIu64 " crash points, %zu recoveries checked (%zu kept an "
+    printf("seed %" PRIu64 ": %zu transactions, %" PRIu64
+           " crash points, %zu recoveries checked (%zu kept an "
            "unacknowledged commit); failures at open %zu, commit %zu, skv_sync %zu, close "
            "%zu\n",
            seed, ntxns, K, recoveries, beyond_acked, at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT],

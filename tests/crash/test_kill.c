@@ -206,8 +206,7 @@ static int kill_parse_u64(const char *s, size_t n, uint64_t *out) {
     return 0;
 }
 
-static int kill_scan_cb(void *ud, const void *key, size_t klen, const void *val,
-                        size_t vlen) {
+static int kill_scan_cb(void *ud, const void *key, size_t klen, const void *val, size_t vlen) {
     KillScan *sc = ud;
     const char *k = key;
     uint64_t idx = 0, v = 0;
@@ -239,8 +238,7 @@ static int kill_scan_cb(void *ud, const void *key, size_t klen, const void *val,
         if (idx > sc->max_marker) sc->max_marker = idx;
     } else {
         snprintf(sc->why, sizeof sc->why, "unexpected entry '%.*s' = '%.*s'",
-                 (int)(klen < 40 ? klen : 40), k, (int)(vlen < 24 ? vlen : 24),
-                 (const char *)val);
+                 (int)(klen < 40 ? klen : 40), k, (int)(vlen < 24 ? vlen : 24), (const char *)val);
         sc->bad = 1;
         return 1;
     }
@@ -300,7 +298,8 @@ static void test_kill_cycles(void) {
             int pr = poll(&pfd, 1, (int)(deadline - now));
             if (pr <= 0) continue;
             ssize_t r = read(fds[0], buf, sizeof buf);
-            if (r > 0) kill_log_add(&lg, buf, (size_t)r);
+            if (r > 0)
+                kill_log_add(&lg, buf, (size_t)r);
             else if (r == 0) {
                 eof = 1;
                 break;
@@ -309,18 +308,20 @@ static void test_kill_cycles(void) {
         kill(pid, SIGKILL);
         while (!eof) {
             ssize_t r = read(fds[0], buf, sizeof buf);
-            if (r > 0) kill_log_add(&lg, buf, (size_t)r);
-            else if (r == 0 || errno != EINTR) eof = 1;
+            if (r > 0)
+                kill_log_add(&lg, buf, (size_t)r);
+            else if (r == 0 || errno != EINTR)
+                eof = 1;
         }
         close(fds[0]);
         int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
         char err[200];
         kill_log_parse(&lg, start, err, sizeof err);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL || lg.error) {
-            fprintf(stderr, "seed %" PRIu64 " cycle %d: child ended with status 0x%x; %s; "
-                            "its last output: %.200s\n",
+            fprintf(stderr,
+                    "seed %" PRIu64 " cycle %d: child ended with status 0x%x; %s; "
+                    "its last output: %.200s\n",
                     seed, cycles, (unsigned)status, err[0] ? err : "no protocol error",
                     lg.len > 200 ? lg.text + lg.len - 200 : (lg.text ? lg.text : ""));
             free(lg.text);
@@ -351,9 +352,9 @@ static void test_kill_cycles(void) {
             skv_free(s);
         }
         char ctx[120];
-        snprintf(ctx, sizeof ctx, "seed %" PRIu64 " cycle %d (acked up to %" PRIu64
-                                  ", pending %" PRIu64 ")",
-                 seed, cycles, last_a, pending);
+        snprintf(ctx, sizeof ctx,
+                 "seed %" PRIu64 " cycle %d (acked up to %" PRIu64 ", pending %" PRIu64 ")", seed,
+                 cycles, last_a, pending);
         if (rc || sc.bad) {
             fprintf(stderr, "%s: recovery: %s %s %s\n", ctx, skv_errname(rc), skv_errmsg(),
                     sc.bad ? sc.why : "");
@@ -364,15 +365,17 @@ static void test_kill_cycles(void) {
         /* the markers are exactly 1..M with M the last acknowledged or the pending one */
         uint64_t M = sc.max_marker;
         if (sc.markers != M || (M != last_a && (!pending || M != pending))) {
-            fprintf(stderr, "%s: recovered %" PRIu64 " markers, the largest %" PRIu64 "\n",
-                    ctx, sc.markers, M);
+            fprintf(stderr, "%s: recovered %" PRIu64 " markers, the largest %" PRIu64 "\n", ctx,
+                    sc.markers, M);
             skv_close(db);
             failed = 1;
             break;
         }
         if (pending) {
-            if (M == pending) pending_kept++;
-            else pending_lost++;
+            if (M == pending)
+                pending_kept++;
+            else
+                pending_lost++;
         }
         for (uint64_t i = committed + 1; i <= M; i++) {
             int keys[4], imm;
@@ -383,15 +386,15 @@ static void test_kill_cycles(void) {
         committed = M;
         for (int j = 0; j < KILL_KEYS && !failed; j++) {
             if (sc.kv[j] != kv[j]) {
-                fprintf(stderr, "%s: k/%d is %" PRIu64 " (0 = absent), the model says %" PRIu64
-                                "\n",
-                        ctx, j, sc.kv[j], kv[j]);
+                fprintf(stderr,
+                        "%s: k/%d is %" PRIu64 " (0 = absent), the model says %" PRIu64 "\n", ctx,
+                        j, sc.kv[j], kv[j]);
                 failed = 1;
             }
         }
         if (!failed && (seq != seqsum || seq < prev_seq)) {
-            fprintf(stderr, "%s: sequence %" PRIu64 ", expected %" PRIu64 " (previous cycle %" PRIu64
-                            ")\n",
+            fprintf(stderr,
+                    "%s: sequence %" PRIu64 ", expected %" PRIu64 " (previous cycle %" PRIu64 ")\n",
                     ctx, seq, seqsum, prev_seq);
             failed = 1;
         }
@@ -408,8 +411,8 @@ static void test_kill_cycles(void) {
     printf("seed %" PRIu64 ": %d kill cycles in %" PRIu64 " ms, %" PRIu64 " transactions "
            "acknowledged, %" PRIu64 " recovered; unacknowledged commit kept %d, lost %d; "
            "killed before the first commit %d\n",
-           seed, cycles, kill_now_ms() - t0, acked_total, committed, pending_kept,
-           pending_lost, killed_early);
+           seed, cycles, kill_now_ms() - t0, acked_total, committed, pending_kept, pending_lost,
+           killed_early);
     CHECK(!failed);
     CHECK(cycles >= KILL_MIN_CYCLES);
 }

@@ -30,8 +30,10 @@ enum { WL_SET = 0, WL_DELETE = 1, WL_SOFT_DELETE = 2, WL_REPLACE = 3 };
 enum { WL_STEP_TXN = 0, WL_STEP_SYNC = 1, WL_STEP_REOPEN = 2 };
 
 static inline void wl_key_name(int k, char *buf, size_t n) {
-    if (k == WL_SHARED) snprintf(buf, n, "shared");
-    else snprintf(buf, n, "key/%02d", k);
+    if (k == WL_SHARED)
+        snprintf(buf, n, "shared");
+    else
+        snprintf(buf, n, "key/%02d", k);
 }
 
 /* The index of a key name, or -1 when it is not in the universe. */
@@ -144,11 +146,13 @@ static inline int wl_init(Workload *wl, uint64_t seed, size_t ntxns, int with_re
             if (o->kind == WL_DELETE || o->kind == WL_SOFT_DELETE) continue;
             unsigned lr = (unsigned)(wl_rand(&rng) % 100);
             size_t len;
-            if (lr < 10) len = 0;
+            if (lr < 10)
+                len = 0;
             else if (lr < 16 && !big_used) {
                 len = 1500 + (size_t)(wl_rand(&rng) % 1500);
                 big_used = 1;
-            } else len = 1 + (size_t)(wl_rand(&rng) % 40);
+            } else
+                len = 1 + (size_t)(wl_rand(&rng) % 40);
             if (len == 0) {
                 o->val = wl_empty_;
                 o->vlen = 0;
@@ -194,7 +198,7 @@ typedef struct {
     uint8_t *val[WL_NKEYS];
     size_t len[WL_NKEYS];
     int present[WL_NKEYS];
-    int unknown;       /* entries whose key is outside the universe */
+    int unknown; /* entries whose key is outside the universe */
     char unknown_key[40];
     int scan_rc;
 } WlScan;
@@ -206,8 +210,7 @@ static inline int wl_scan_cb_(void *ud, const void *key, size_t klen, const void
     if (k < 0 || sc->present[k]) {
         if (!sc->unknown++)
             snprintf(sc->unknown_key, sizeof sc->unknown_key, "%.*s%s",
-                     (int)(klen < 30 ? klen : 30), (const char *)key,
-                     k >= 0 ? " (twice)" : "");
+                     (int)(klen < 30 ? klen : 30), (const char *)key, k >= 0 ? " (twice)" : "");
         return 0;
     }
     sc->present[k] = 1;
@@ -258,8 +261,9 @@ static inline void wl_print_diff(const char *ctx, const WlState *st, const WlSca
         return;
     }
     wl_key_name(k, name, sizeof name);
-    fprintf(stderr, "%s: key '%s': database has %s (%zu bytes '%.*s'), model has %s (%zu "
-                    "bytes '%.*s')\n",
+    fprintf(stderr,
+            "%s: key '%s': database has %s (%zu bytes '%.*s'), model has %s (%zu "
+            "bytes '%.*s')\n",
             ctx, name, sc->present[k] ? "a value" : "nothing", sc->len[k],
             (int)(sc->len[k] < 16 ? sc->len[k] : 16),
             sc->present[k] ? (const char *)sc->val[k] : "", st->val[k] ? "a value" : "nothing",
@@ -302,14 +306,16 @@ static inline int wl_check_prefix(const Workload *wl, skv_db *db, size_t lo, siz
         }
     }
     /* explain: which prefixes (in the whole range) match the data, and the closest diff */
-    fprintf(stderr, "%s: database is not the model after k commits for any k in [%zu, %zu] "
-                    "(sequence %" PRIu64 ")\n",
+    fprintf(stderr,
+            "%s: database is not the model after k commits for any k in [%zu, %zu] "
+            "(sequence %" PRIu64 ")\n",
             ctx, lo, hi, seq);
     int any = 0;
     for (size_t k = 0; k <= wl->ntxns; k++) {
         if (wl_diff(&wl->states[k], &sc) < 0) {
-            fprintf(stderr, "%s:   data equals the model after %zu commits (their sequence "
-                            "is %" PRIu64 ")\n",
+            fprintf(stderr,
+                    "%s:   data equals the model after %zu commits (their sequence "
+                    "is %" PRIu64 ")\n",
                     ctx, k, wl->seqsum[k]);
             any = 1;
         }
@@ -387,16 +393,17 @@ static inline void wl_record_failure(WlResult *res, int at, int rc) {
 
 /* After the first failure of a live handle: later commits must return SKV_EFATAL, skv_sync
  * too, and reads must show exactly the acknowledged commits. */
-static inline void wl_check_latched(const Workload *wl, skv_db *db, size_t next_step,
-                                    WlResult *res, const char *ctx) {
+static inline void wl_check_latched(const Workload *wl, skv_db *db, size_t next_step, WlResult *res,
+                                    const char *ctx) {
     size_t tried = 0;
     for (size_t i = next_step; i < wl->nsteps && tried < 2; i++) {
         if (wl->steps[i].type != WL_STEP_TXN) continue;
         int at = 0;
         int rc = wl_txn(db, &wl->steps[i], i, &at);
         if (rc != SKV_EFATAL || at != WL_AT_COMMIT) {
-            fprintf(stderr, "%s: a commit after the failure returned %s at %s, expected "
-                            "SKV_EFATAL\n",
+            fprintf(stderr,
+                    "%s: a commit after the failure returned %s at %s, expected "
+                    "SKV_EFATAL\n",
                     ctx, skv_errname(rc), wl_at_name(at));
             res->check_failed = 1;
             return;
@@ -405,8 +412,8 @@ static inline void wl_check_latched(const Workload *wl, skv_db *db, size_t next_
     }
     int rc = skv_sync(db);
     if (rc != SKV_EFATAL) {
-        fprintf(stderr, "%s: skv_sync after the failure returned %s, expected SKV_EFATAL\n",
-                ctx, skv_errname(rc));
+        fprintf(stderr, "%s: skv_sync after the failure returned %s, expected SKV_EFATAL\n", ctx,
+                skv_errname(rc));
         res->check_failed = 1;
         return;
     }
@@ -424,8 +431,9 @@ static inline void wl_check_latched(const Workload *wl, skv_db *db, size_t next_
         int same = !rc && vlen == st->len[k] && (vlen == 0 || memcmp(v, st->val[k], vlen) == 0);
         skv_txn_free(txn);
         if (!same) {
-            fprintf(stderr, "%s: get '%s' after the failure: %s, expected its acknowledged "
-                            "value\n",
+            fprintf(stderr,
+                    "%s: get '%s' after the failure: %s, expected its acknowledged "
+                    "value\n",
                     ctx, key, skv_errname(rc));
             res->check_failed = 1;
             return;
@@ -436,10 +444,12 @@ static inline void wl_check_latched(const Workload *wl, skv_db *db, size_t next_
     rc = wl_scan(db, &sc);
     int d = rc ? -2 : wl_diff(st, &sc);
     if (d != -1) {
-        if (rc) fprintf(stderr, "%s: scan after the failure: %s\n", ctx, skv_errname(rc));
+        if (rc)
+            fprintf(stderr, "%s: scan after the failure: %s\n", ctx, skv_errname(rc));
         else {
-            fprintf(stderr, "%s: reads after the failure differ from the %zu acknowledged "
-                            "commits\n",
+            fprintf(stderr,
+                    "%s: reads after the failure differ from the %zu acknowledged "
+                    "commits\n",
                     ctx, res->acked);
             wl_print_diff(ctx, st, &sc, d);
         }
@@ -497,8 +507,10 @@ static inline void wl_run(const Workload *wl, SkvEnv *env, const SkvDbOptions *o
     if (rc && check_latch && (res->fail_at == WL_AT_COMMIT || res->fail_at == WL_AT_SYNC))
         wl_check_latched(wl, db, i + 1, res, ctx);
     int crc = skv_close(db);
-    if (!rc && crc) wl_record_failure(res, WL_AT_CLOSE, crc);
-    else if (!rc) res->durable = res->acked;
+    if (!rc && crc)
+        wl_record_failure(res, WL_AT_CLOSE, crc);
+    else if (!rc)
+        res->durable = res->acked;
 }
 
 /* ---- after recovery ------------------------------------------------------------------- */
@@ -545,8 +557,7 @@ static inline int wl_check_exact(skv_db *db, const WlState *st, uint64_t want_se
     int d = wl_diff(st, &sc);
     if (d >= 0) wl_print_diff(ctx, st, &sc, d);
     if (seq != want_seq)
-        fprintf(stderr, "%s: sequence is %" PRIu64 ", expected %" PRIu64 "\n", ctx, seq,
-                want_seq);
+        fprintf(stderr, "%s: sequence is %" PRIu64 ", expected %" PRIu64 "\n", ctx, seq, want_seq);
     wl_scan_free(&sc);
     return d >= 0 || seq != want_seq ? -1 : 0;
 }
@@ -562,8 +573,7 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     skv_db *db = NULL;
     int rc = skv__db_open(wl_db_path(), &o, env, &db);
     if (rc) {
-        fprintf(stderr, "%s: recovery open failed: %s: %s\n", ctx, skv_errname(rc),
-                skv_errmsg());
+        fprintf(stderr, "%s: recovery open failed: %s: %s\n", ctx, skv_errname(rc), skv_errmsg());
         return -1;
     }
     size_t k = 0;
@@ -574,8 +584,8 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     WlState st = wl->states[k];
     uint64_t seq0 = wl->seqsum[k];
     if ((rc = wl_post_txns(db, &st))) {
-        fprintf(stderr, "%s: a transaction after recovery failed: %s: %s\n", ctx,
-                skv_errname(rc), skv_errmsg());
+        fprintf(stderr, "%s: a transaction after recovery failed: %s: %s\n", ctx, skv_errname(rc),
+                skv_errmsg());
         skv_close(db);
         return -1;
     }

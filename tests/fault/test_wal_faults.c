@@ -64,8 +64,8 @@ static void test_every_op_every_fault(void) {
                 no_effect++;
             } else if (res.fail_rc != fk->expect) {
                 fprintf(stderr, "%s: %s returned %s, expected %s: %s\n", ctx,
-                        wl_at_name(res.fail_at), skv_errname(res.fail_rc),
-                        skv_errname(fk->expect), res.fail_msg);
+                        wl_at_name(res.fail_at), skv_errname(res.fail_rc), skv_errname(fk->expect),
+                        res.fail_msg);
                 bad = 1;
             } else if (res.fail_at == WL_AT_WRITE) {
                 fprintf(stderr, "%s: a buffered write failed (%s)\n", ctx,
@@ -76,15 +76,16 @@ static void test_every_op_every_fault(void) {
             /* a process crash: everything the OS had; then a power loss */
             for (int pass = 0; pass < 2 && !bad; pass++) {
                 char ctx2[400];
-                snprintf(ctx2, sizeof ctx2, "%s, %s (failed at %s; %zu acked, %zu durable, "
-                                            "%zu attempted)",
-                         ctx, pass == 0 ? "process crash" : "power loss",
-                         wl_at_name(res.fail_at), res.acked, res.durable, res.attempted);
+                snprintf(ctx2, sizeof ctx2,
+                         "%s, %s (failed at %s; %zu acked, %zu durable, "
+                         "%zu attempted)",
+                         ctx, pass == 0 ? "process crash" : "power loss", wl_at_name(res.fail_at),
+                         res.acked, res.durable, res.attempted);
                 SkvMemFs *c = pass == 0 ? skv__memfs_clone(fs) : skv__memfs_crash_clone(fs, 0);
                 size_t k = 0;
-                if (!c || wl_verify_recovery(&wl, skv__memfs_env(c),
-                                             pass == 0 ? res.acked : res.durable,
-                                             res.attempted, &k, ctx2) < 0)
+                if (!c ||
+                    wl_verify_recovery(&wl, skv__memfs_env(c), pass == 0 ? res.acked : res.durable,
+                                       res.attempted, &k, ctx2) < 0)
                     bad = 1;
                 else if (pass == 0 && k > res.acked)
                     kept_failed++;

@@ -20,48 +20,47 @@ typedef struct {
 
 static int test_failures_ = 0;
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);      \
-            test_failures_++;                                                              \
-            return;                                                                        \
-        }                                                                                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            test_failures_++;                                                                      \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* CHECK_RC(expr, code): expr must return exactly code (compared by value, shown by name). */
-#define CHECK_RC(expr, code)                                                               \
-    do {                                                                                   \
-        int rc_ = (expr);                                                                  \
-        if (rc_ != (code)) {                                                                \
-            fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s: %s\n", __FILE__,    \
-                    __LINE__, #expr, skv_errname(rc_), rc_, skv_errname(code),             \
-                    skv_errmsg());                                                          \
-            test_failures_++;                                                              \
-            return;                                                                        \
-        }                                                                                  \
+#define CHECK_RC(expr, code)                                                                       \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        if (rc_ != (code)) {                                                                       \
+            fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s: %s\n", __FILE__, __LINE__,   \
+                    #expr, skv_errname(rc_), rc_, skv_errname(code), skv_errmsg());                \
+            test_failures_++;                                                                      \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_U64(a, b)                                                                 \
-    do {                                                                                   \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                   \
-        if (a_ != b_) {                                                                    \
-            fprintf(stderr, "%s:%d: %s == %" PRIu64 ", expected %" PRIu64 "\n", __FILE__,  \
-                    __LINE__, #a, a_, b_);                                                 \
-            test_failures_++;                                                              \
-            return;                                                                        \
-        }                                                                                  \
+#define CHECK_EQ_U64(a, b)                                                                         \
+    do {                                                                                           \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                           \
+        if (a_ != b_) {                                                                            \
+            fprintf(stderr, "%s:%d: %s == %" PRIu64 ", expected %" PRIu64 "\n", __FILE__,          \
+                    __LINE__, #a, a_, b_);                                                         \
+            test_failures_++;                                                                      \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MEM(p, n, s)                                                                 \
-    do {                                                                                   \
-        size_t n_ = (n);                                                                   \
-        if (n_ != strlen(s) || memcmp((p), (s), n_) != 0) {                                \
-            fprintf(stderr, "%s:%d: %s is '%.*s', expected '%s'\n", __FILE__, __LINE__,    \
-                    #p, (int)n_, (const char *)(p), (s));                                  \
-            test_failures_++;                                                              \
-            return;                                                                        \
-        }                                                                                  \
+#define CHECK_MEM(p, n, s)                                                                         \
+    do {                                                                                           \
+        size_t n_ = (n);                                                                           \
+        if (n_ != strlen(s) || memcmp((p), (s), n_) != 0) {                                        \
+            fprintf(stderr, "%s:%d: %s is '%.*s', expected '%s'\n", __FILE__, __LINE__, #p,        \
+                    (int)n_, (const char *)(p), (s));                                              \
+            test_failures_++;                                                                      \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 static inline int test_run_all_(const TestCase *tests, int argc, char **argv) {
@@ -87,7 +86,7 @@ static inline int test_run_all_(const TestCase *tests, int argc, char **argv) {
     return failed ? 1 : 0;
 }
 
-#define TEST_MAIN(table)                                                                   \
+#define TEST_MAIN(table)                                                                           \
     int main(int argc, char **argv) { return test_run_all_(table, argc, argv); }
 
 #endif /* SKV_TEST_H */

@@ -25,9 +25,7 @@ static skv_db *open_on(const char *path, SkvEnv *env) {
     return db;
 }
 
-static skv_db *open_memfs(SkvMemFs *fs) {
-    return open_on("/db", skv__memfs_env(fs));
-}
+static skv_db *open_memfs(SkvMemFs *fs) { return open_on("/db", skv__memfs_env(fs)); }
 
 static int put1(skv_db *db, const char *k, const char *v, int durability) {
     skv_txn *t;
@@ -109,8 +107,10 @@ static void *incrementer_main(void *arg) {
         int rc = skv_txn_set(t, "counter", 7, buf, (size_t)n);
         if (!rc) rc = skv_txn_commit(t);
         skv_txn_free(t);
-        if (rc == SKV_OK) done++;
-        else if (rc != SKV_ECONFLICT) w->failures++;
+        if (rc == SKV_OK)
+            done++;
+        else if (rc != SKV_ECONFLICT)
+            w->failures++;
     }
     return NULL;
 }
@@ -163,7 +163,8 @@ static void *bank_writer(void *arg) {
         long x = read_long(t, "acct/a"), y = read_long(t, "acct/b");
         long amount = (i % 7) - 3;
         char bx[32], by[32];
-        int nx = snprintf(bx, sizeof bx, "%ld", x - amount), ny = snprintf(by, sizeof by, "%ld", y + amount);
+        int nx = snprintf(bx, sizeof bx, "%ld", x - amount),
+            ny = snprintf(by, sizeof by, "%ld", y + amount);
         skv_txn_set(t, "acct/a", 6, bx, (size_t)nx);
         skv_txn_set(t, "acct/b", 6, by, (size_t)ny);
         if (skv_txn_commit(t) == SKV_OK) atomic_fetch_add(&b->moves, 1);
@@ -220,9 +221,12 @@ typedef struct {
 static void async_cb(void *ud, int status) {
     AsyncCount *c = ud;
     atomic_fetch_add(&c->calls, 1);
-    if (status == SKV_OK) atomic_fetch_add(&c->ok, 1);
-    else if (status == SKV_ECONFLICT) atomic_fetch_add(&c->conflicts, 1);
-    else atomic_fetch_add(&c->other, 1);
+    if (status == SKV_OK)
+        atomic_fetch_add(&c->ok, 1);
+    else if (status == SKV_ECONFLICT)
+        atomic_fetch_add(&c->conflicts, 1);
+    else
+        atomic_fetch_add(&c->other, 1);
 }
 
 typedef struct {
@@ -243,8 +247,10 @@ static void *async_main(void *arg) {
         snprintf(k, sizeof k, "a%d/%05d", w->id, i);
         skv_txn_set(t, k, strlen(k), "v", 1);
         if (i % 100 == 0) skv_txn_set(t, "hot", 3, k, strlen(k)); /* some conflicts */
-        if (skv_txn_commit_async(t, async_cb, w->count) == SKV_OK) w->submitted++;
-        else w->failures++;
+        if (skv_txn_commit_async(t, async_cb, w->count) == SKV_OK)
+            w->submitted++;
+        else
+            w->failures++;
         skv_txn_free(t);
     }
     return NULL;

@@ -76,14 +76,17 @@ static int check_iterator(skv_txn *txn, const Model *m) {
         } else {
             int dir = op == 3 ? fwd : -fwd;
             rc = op == 3 ? skv_iter_next(it) : skv_iter_prev(it);
-            if (pos == -2) expect = model_find(m, dir > 0 ? mlo : mhi - 1, dir, mlo, mhi);
-            else if (pos == -1) expect = -1;
-            else expect = model_find(m, pos + dir, dir, mlo, mhi);
+            if (pos == -2)
+                expect = model_find(m, dir > 0 ? mlo : mhi - 1, dir, mlo, mhi);
+            else if (pos == -1)
+                expect = -1;
+            else
+                expect = model_find(m, pos + dir, dir, mlo, mhi);
         }
         pos = expect;
         if (rc != (expect >= 0 ? SKV_OK : SKV_NOTFOUND)) {
-            fprintf(stderr, "iterator op %d (lo %d hi %d flags %u seek %d): %s, expected %d\n",
-                    op, lo, hi, flags, s, skv_errname(rc), expect);
+            fprintf(stderr, "iterator op %d (lo %d hi %d flags %u seek %d): %s, expected %d\n", op,
+                    lo, hi, flags, s, skv_errname(rc), expect);
             skv_iter_free(it);
             return SKV_ECORRUPT;
         }

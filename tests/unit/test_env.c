@@ -113,8 +113,7 @@ static void test_names(void) {
     size_t count;
     CHECK_RC(env->list(env, g_dir, &names, &count), SKV_OK);
     CHECK_EQ_U64(count, 3);
-    CHECK(strcmp(names[0], "a") == 0 && strcmp(names[1], "b") == 0 &&
-          strcmp(names[2], "sub") == 0);
+    CHECK(strcmp(names[0], "a") == 0 && strcmp(names[1], "b") == 0 && strcmp(names[2], "sub") == 0);
     skv__env_free_list(names, count);
 
     /* rename replaces atomically */

@@ -119,8 +119,8 @@ static int add_checked(SkvMemtable *m, const Ref *r) {
     if (skv__mem_count(m) != count + 1 || after < before + r->klen + r->vlen + 1 ||
         after - before > cost) {
         fprintf(stderr, "accounting: count %llu->%llu, bytes %zu->%zu, cost %zu\n",
-                (unsigned long long)count, (unsigned long long)skv__mem_count(m), before,
-                after, cost);
+                (unsigned long long)count, (unsigned long long)skv__mem_count(m), before, after,
+                cost);
         return 0;
     }
     return 1;
@@ -195,7 +195,12 @@ static void test_key_cmp(void) {
     CHECK(skv__key_cmp("ab", 2, "b", 1) < 0);
     CHECK(skv__key_cmp("\x00", 1, "\x00\x00", 2) < 0);
     CHECK(skv__key_cmp("\xff", 1, "\x01\x00", 2) > 0); /* bytes are unsigned */
-    CHECK(skv__key_cmp("a\x00" "b", 3, "a\x00" "c", 3) < 0);
+    CHECK(skv__key_cmp("a\x00"
+                       "b",
+                       3,
+                       "a\x00"
+                       "c",
+                       3) < 0);
 }
 
 static void test_empty(void) {
@@ -408,8 +413,8 @@ static void test_random_mixed(void) {
         CHECK(get_matches(m, &l, r->key, r->klen, r->seq));
         CHECK(get_matches(m, &l, r->key, r->klen, r->seq - 1));
         CHECK(get_matches(m, &l, r->key, r->klen, UINT64_MAX));
-        int oldest = i + 1 == l.n || skv__key_cmp(l.v[i + 1].key, l.v[i + 1].klen, r->key,
-                                                  r->klen) != 0;
+        int oldest =
+            i + 1 == l.n || skv__key_cmp(l.v[i + 1].key, l.v[i + 1].klen, r->key, r->klen) != 0;
         if (oldest) {
             SkvMemEntry e;
             CHECK(skv__mem_get(m, r->key, r->klen, r->seq - 1, &e) == SKV_NOTFOUND);

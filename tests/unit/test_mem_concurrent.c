@@ -17,8 +17,8 @@ enum { N_ENTRIES = 200000, N_KEYS = 5000, N_READERS = 3, MAX_KEY = 12, MAX_VAL =
 
 typedef struct {
     SkvMemtable *m;
-    uint32_t *key_of_seq;        /* [seq] = key index; written before seq is published */
-    _Atomic uint64_t published;  /* every seq <= this is in the memtable */
+    uint32_t *key_of_seq;       /* [seq] = key index; written before seq is published */
+    _Atomic uint64_t published; /* every seq <= this is in the memtable */
     _Atomic int done;
     _Atomic long failures;
     _Atomic long scans, gets;
@@ -122,8 +122,8 @@ static void point_reads(Reader *r, int rounds) {
             return fail(sh, "get at a published seq", s);
         /* at s - 1: an older version of the same key, or nothing */
         int rc = skv__mem_get(sh->m, k, klen, s - 1, &e);
-        if (rc == SKV_OK && (e.seq >= s || !intact(sh, &e) ||
-                             skv__key_cmp(e.key, e.klen, k, klen) != 0))
+        if (rc == SKV_OK &&
+            (e.seq >= s || !intact(sh, &e) || skv__key_cmp(e.key, e.klen, k, klen) != 0))
             return fail(sh, "get below a published seq", s);
         if (rc != SKV_OK && rc != SKV_NOTFOUND) return fail(sh, "get error", s);
         /* a key that is never written */
@@ -209,8 +209,7 @@ static void test_one_writer_three_readers(void) {
     /* every reader scanned at least twice and did point reads */
     CHECK(atomic_load(&sh.scans) >= 2 * N_READERS);
     CHECK(atomic_load(&sh.gets) >= 500 * N_READERS);
-    printf("     %ld scans, %ld point reads\n", atomic_load(&sh.scans),
-           atomic_load(&sh.gets));
+    printf("     %ld scans, %ld point reads\n", atomic_load(&sh.scans), atomic_load(&sh.gets));
     skv__mem_unref(sh.m);
     free(sh.key_of_seq);
 }

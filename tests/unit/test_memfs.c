@@ -74,8 +74,7 @@ static void test_basic_files(void) {
     size_t count;
     CHECK_RC(env->list(env, "/db", &names, &count), SKV_OK);
     CHECK_EQ_U64(count, 3);
-    CHECK(strcmp(names[0], "b") == 0 && strcmp(names[1], "sub") == 0 &&
-          strcmp(names[2], "x") == 0);
+    CHECK(strcmp(names[0], "b") == 0 && strcmp(names[1], "sub") == 0 && strcmp(names[2], "x") == 0);
     skv__env_free_list(names, count);
     CHECK_RC(env->list(env, "/other", &names, &count), SKV_NOTFOUND);
     CHECK_RC(env->remove(env, "/db"), SKV_EIO); /* not empty */
@@ -245,7 +244,7 @@ static void test_op_count(void) {
     CHECK_EQ_U64(skv__memfs_op_count(fs), 5);
     CHECK_RC(env->open(env, "d/f", SKV_ENV_APPEND, &f), SKV_OK); /* exists: no op */
     CHECK_RC(env->close(f), SKV_OK);
-    CHECK_RC(env->open(env, "d/f", SKV_ENV_READ, &f), SKV_OK);   /* no op */
+    CHECK_RC(env->open(env, "d/f", SKV_ENV_READ, &f), SKV_OK); /* no op */
     char buf[4];
     size_t got;
     uint64_t sz;
@@ -256,10 +255,10 @@ static void test_op_count(void) {
     CHECK_EQ_U64(skv__memfs_op_count(fs), 5);
     CHECK_RC(env->open(env, "d/f", SKV_ENV_TRUNCATE, &f), SKV_OK); /* 6 */
     CHECK_RC(env->close(f), SKV_OK);
-    CHECK_RC(env->rename(env, "d/f", "d/g"), SKV_OK);               /* 7 */
-    CHECK_RC(env->sync_dir(env, "d"), SKV_OK);                      /* 8 */
-    CHECK_RC(env->remove(env, "d/g"), SKV_OK);                      /* 9 */
-    CHECK_RC(env->remove(env, "d/g"), SKV_NOTFOUND);                /* missing: no op */
+    CHECK_RC(env->rename(env, "d/f", "d/g"), SKV_OK); /* 7 */
+    CHECK_RC(env->sync_dir(env, "d"), SKV_OK);        /* 8 */
+    CHECK_RC(env->remove(env, "d/g"), SKV_OK);        /* 9 */
+    CHECK_RC(env->remove(env, "d/g"), SKV_NOTFOUND);  /* missing: no op */
     CHECK_EQ_U64(skv__memfs_op_count(fs), 9);
     skv__memfs_free(fs);
 }

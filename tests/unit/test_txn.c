@@ -126,7 +126,8 @@ static void test_oracle_many_keys(void) {
     SkvOracle *o = skv__oracle_new(1000000);
     for (uint64_t i = 1; i <= 100000; i++) CHECK_RC(skv__oracle_record(o, i, &i, 1), SKV_OK);
     CHECK_EQ_U64(skv__oracle_size(o), 100000);
-    for (uint64_t i = 1; i <= 100000; i++) CHECK_RC(skv__oracle_check(o, i - 1, &i, 1), SKV_ECONFLICT);
+    for (uint64_t i = 1; i <= 100000; i++)
+        CHECK_RC(skv__oracle_check(o, i - 1, &i, 1), SKV_ECONFLICT);
     skv__oracle_prune(o, 50000);
     CHECK_EQ_U64(skv__oracle_size(o), 50000);
     for (uint64_t i = 50001; i <= 100000; i++)

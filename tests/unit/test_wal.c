@@ -104,8 +104,9 @@ static void round_trip(const size_t *lens, size_t count) {
 }
 
 static void test_round_trip_sizes(void) {
-    const size_t sizes[] = {0, 1, 100, SKV_WAL_MAX_PAYLOAD, SKV_WAL_MAX_PAYLOAD + 1,
-                            SKV_WAL_BLOCK_SIZE, 200 * 1024, 0, 5};
+    const size_t sizes[] = {
+        0,          1, 100, SKV_WAL_MAX_PAYLOAD, SKV_WAL_MAX_PAYLOAD + 1, SKV_WAL_BLOCK_SIZE,
+        200 * 1024, 0, 5};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         size_t one[1] = {sizes[i]};
         round_trip(one, 1);
@@ -344,22 +345,24 @@ static void test_flip_multi_block(void) {
     CHECK_RC(write_log(env, "ref", lens, 4, ends), SKV_OK);
     Got g = {0};
     /* damage in the FIRST, a MIDDLE and the LAST fragment of the big record */
-    const size_t spots[] = {ends[0] + 2, ends[0] + 500, SKV_WAL_BLOCK_SIZE + 5,
-                            SKV_WAL_BLOCK_SIZE + 9000, 2 * SKV_WAL_BLOCK_SIZE + 4,
+    const size_t spots[] = {ends[0] + 2,
+                            ends[0] + 500,
+                            SKV_WAL_BLOCK_SIZE + 5,
+                            SKV_WAL_BLOCK_SIZE + 9000,
+                            2 * SKV_WAL_BLOCK_SIZE + 4,
                             ends[1] - 1};
     for (size_t i = 0; i < sizeof spots / sizeof *spots; i++) {
         for (int bit = 0; bit < 8; bit += 3) {
-            CHECK_RC(flip_and_replay(env, lens, 4, spots[i], bit, SKV_WAL_TOLERATE_TAIL, 1, &g,
-                                     NULL),
-                     SKV_ECORRUPT);
+            CHECK_RC(
+                flip_and_replay(env, lens, 4, spots[i], bit, SKV_WAL_TOLERATE_TAIL, 1, &g, NULL),
+                SKV_ECORRUPT);
             CHECK_EQ_U64(g.count, 1);
         }
     }
     /* damage in the last record only: a torn tail */
     for (size_t at = ends[2]; at < ends[3]; at++) {
         uint64_t end = 0;
-        CHECK_RC(flip_and_replay(env, lens, 4, at, 1, SKV_WAL_TOLERATE_TAIL, 1, &g, &end),
-                 SKV_OK);
+        CHECK_RC(flip_and_replay(env, lens, 4, at, 1, SKV_WAL_TOLERATE_TAIL, 1, &g, &end), SKV_OK);
         CHECK_EQ_U64(g.count, 3);
         CHECK_EQ_U64(end, ends[2]);
     }
@@ -418,8 +421,7 @@ static void test_zero_tail(void) {
         CHECK_EQ_U64(g.count, 3);
         CHECK_EQ_U64(end, ends[2]);
         got_free(&g);
-        CHECK_RC(skv__wal_replay(env, "z", SKV_WAL_ABSOLUTE, 1, collect, &g, &end),
-                 SKV_ECORRUPT);
+        CHECK_RC(skv__wal_replay(env, "z", SKV_WAL_ABSOLUTE, 1, collect, &g, &end), SKV_ECORRUPT);
         got_free(&g);
         CHECK_RC(skv__wal_replay(env, "z", SKV_WAL_TOLERATE_TAIL, 0, collect, &g, &end),
                  SKV_ECORRUPT);
@@ -431,8 +433,7 @@ static void test_zero_tail(void) {
     CHECK_RC(write_bytes(env, "z", z, size + 200), SKV_OK);
     free(z);
     got_free(&g);
-    CHECK_RC(skv__wal_replay(env, "z", SKV_WAL_TOLERATE_TAIL, 1, collect, &g, NULL),
-             SKV_ECORRUPT);
+    CHECK_RC(skv__wal_replay(env, "z", SKV_WAL_TOLERATE_TAIL, 1, collect, &g, NULL), SKV_ECORRUPT);
     got_free(&g);
     free(data);
     skv__memfs_free(fs);
@@ -548,8 +549,7 @@ static void test_crash_images(void) {
         Got *g = calloc(1, sizeof *g);
         uint64_t end = 0;
         SkvEnv *cenv = skv__memfs_env(c);
-        CHECK_RC(skv__wal_replay(cenv, "log", SKV_WAL_TOLERATE_TAIL, 1, collect, g, &end),
-                 SKV_OK);
+        CHECK_RC(skv__wal_replay(cenv, "log", SKV_WAL_TOLERATE_TAIL, 1, collect, g, &end), SKV_OK);
         CHECK(g->count >= 6 && g->count <= 12);
         if (seed == 0) CHECK_EQ_U64(g->count, 6);
         for (size_t k = 0; k < g->count; k++) CHECK(rec_ok(g, k, lens[k]));
