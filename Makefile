@@ -7,12 +7,14 @@ CMAKE ?= cmake
 CTEST ?= ctest
 GENERATOR := -G Ninja
 BENCH_ARGS ?=
+BENCH_WRITE_ARGS ?=
 
 RELEASE_DIR := build
 ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
-.PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan bench clean
+.PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
+        bench-write clean
 
 all: build
 
@@ -28,7 +30,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan
+test: test-format test-release test-abi test-asan test-tsan test-fuzz
 	@echo "make test: all passed"
 
 test-release: build
@@ -55,8 +57,24 @@ test-tsan: deps
 	$(CMAKE) --build $(TSAN_DIR)
 	cd $(TSAN_DIR) && $(CTEST) --output-on-failure -L tsan
 
-bench: build
-	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_ARGS)
+# (e) libFuzzer: each decoder's fuzz target runs FUZZ_SECONDS from its checked-in corpus.
+FUZZ_SECONDS ?= 10
+FUZZ_DIR := build-fuzz
+test-fuzz: deps
+	$(CMAKE) -S . -B $(FUZZ_DIR) $(GENERATOR) -DCMAKE_C_COMPILER=clang -DSKV_SANITIZE=address \
+	    -DSKV_FUZZ=ON -DSKV_FUZZ_SECONDS=$(FUZZ_SECONDS) -DSKV_WERROR=ON
+	$(CMAKE) --build $(FUZZ_DIR) --target fuzzers
+	cd $(FUZZ_DIR) && $(CTEST) --output-on-failure -L fuzz -j2
+
+# the peer libraries first (with the build packages), so that the configure step finds them
+# and builds their adapters
+bench:
+	./.ci/install-deps.sh --bench
+	$(MAKE) build
+	./$(RELEASE_DIR)/tools/skv-bench $(BENCH_ARGS)
+
+bench-write: build
+	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) skv-tour.db skv-bench.db
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) skv-tour.db skv-bench.db

@@ -1,4 +1,5 @@
-/* capi_db.c — skv_open, skv_close, skv_sync, skv_property: checks, then the engine. */
+/* capi_db.c — skv_open, skv_close, skv_flush, skv_compact, skv_sync, skv_property: checks,
+ * then the engine. */
 #include <stdlib.h>
 
 #include "capi.h"
@@ -13,6 +14,10 @@ int skv_open(const char *path, const skv_options *opts, skv_db **out) {
         o = opts->o;
     else
         skv__db_options_default(&o);
+    if (o.l0_stall_threshold < o.level0_max_files)
+        return skv__err(SKV_EINVAL,
+                        "skv_open: l0_stall_threshold (%d) is below level0_max_files (%d)",
+                        o.l0_stall_threshold, o.level0_max_files);
     return skv__db_open(path, &o, skv__env_posix(), out);
 }
 
@@ -29,6 +34,18 @@ static int capi_db_check(skv_db *db, const char *fn) {
     if (!db) return skv__err(SKV_EINVAL, "%s: database handle is NULL", fn);
     if (atomic_load(&db->closed)) return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
     return SKV_OK;
+}
+
+int skv_flush(skv_db *db) {
+    skv__errmsg_clear();
+    int rc = capi_db_check(db, "skv_flush");
+    return rc ? rc : skv__db_flush(db);
+}
+
+int skv_compact(skv_db *db) {
+    skv__errmsg_clear();
+    int rc = capi_db_check(db, "skv_compact");
+    return rc ? rc : skv__db_compact(db);
 }
 
 int skv_sync(skv_db *db) {

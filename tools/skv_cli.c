@@ -9,6 +9,8 @@
  *                                            one "key<TAB>value" line per entry of [lo, hi)
  *   skv [...] <dbdir> stats                  prints skv_property("stats")
  *   skv [...] <dbdir> property <name>        prints any skv_property
+ *   skv [...] <dbdir> flush                  memtables to table files (skv_flush)
+ *   skv [...] <dbdir> compact                full compaction (skv_compact)
  *
  * --opt passes an option to skv_options_set (repeatable). --hex: keys and values on the
  * command line and in the output are hex. --sync: writes commit with
@@ -296,6 +298,16 @@ static int cmd_property(const Cli *cli, const char *name) {
     return close_db(db, status);
 }
 
+/* flush / compact: one call on the open database. */
+static int cmd_db_call(const Cli *cli, int (*fn)(skv_db *)) {
+    skv_db *db = NULL;
+    int status = open_db(cli, &db);
+    if (status != 0) return status;
+    int rc = fn(db);
+    if (rc != SKV_OK) status = report(rc);
+    return close_db(db, status);
+}
+
 int main(int argc, char **argv) {
     Cli cli = {0, 0, NULL, NULL};
     int status = EXIT_ERROR;
@@ -366,6 +378,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(cmd, "stats") == 0) {
         status = cargc == 0 ? cmd_property(&cli, "stats")
                             : usage_error("%s takes no arguments", "stats");
+    } else if (strcmp(cmd, "flush") == 0 || strcmp(cmd, "compact") == 0) {
+        status = cargc == 0 ? cmd_db_call(&cli, cmd[0] == 'f' ? skv_flush : skv_compact)
+                            : usage_error("%s takes no arguments", cmd);
     } else if (strcmp(cmd, "property") == 0) {
         status = cargc == 1 ? cmd_property(&cli, cargv[0])
                             : usage_error("%s takes one name", "property");

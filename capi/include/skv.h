@@ -140,6 +140,21 @@ SKV_API int skv_options_new(skv_options **out);
  *                                  live snapshots need; a transaction whose snapshot is older
  *                                  than what it forgot gets SKV_ERETRY (1 .. 2^32-1)
  *   create_if_missing (true)       create the directory when it does not exist
+ *   block_size (8192)              target bytes of a table data block (256 .. 64 MiB)
+ *   block_restart_interval (16)    keys between restart points in a block (1 .. 1024)
+ *   filter_bits_per_key (10)       bloom filter bits per key; 0 = no filter (0 .. 100)
+ *   compression (none,none,zstd)   none | zstd, or a comma list per level (the last repeats)
+ *   zstd_level (1)                 1 .. 19
+ *   block_cache_capacity (33554432) bytes of table blocks kept in memory; 0 = none
+ *   level_count (7)                levels of the tree, 2 .. 16
+ *   level0_max_files (4)           level-0 files that trigger a compaction into level 1
+ *   max_bytes_for_level (268435456) target bytes of level 1
+ *   level_multiplier (10)          each deeper level's target is this many times larger
+ *   memtable_stall_threshold (2)   commits wait while this many memtables await flushing
+ *   l0_stall_threshold (12)        commits wait while level 0 has this many files
+ *                                  (must be >= level0_max_files)
+ *   target_file_size (33554432)    compaction output files are cut near this size
+ *   max_open_files (1000)          table files kept open (16 .. 1000000)
  * Errors: SKV_EINVAL (NULL argument, unknown name, bad value; skv_errmsg() names it). */
 SKV_API int skv_options_set(skv_options *opts, const char *name, const char *value);
 
@@ -151,7 +166,8 @@ SKV_API void skv_options_free(skv_options *opts);
 /* Opens (creating if allowed) the database in directory `path`, takes an exclusive lock on it
  * and recovers every committed transaction from the write-ahead log. opts may be NULL
  * (defaults) and is not retained.
- * Errors: SKV_EINVAL (path or out NULL, empty path, path is not a directory),
+ * Errors: SKV_EINVAL (path or out NULL, empty path, path is not a directory,
+ * l0_stall_threshold below level0_max_files),
  * SKV_NOTFOUND (the directory does not exist and create_if_missing is false, or its parent
  * directory does not exist),
  * SKV_ELOCKED (already open in this or another process), SKV_ECORRUPT (damaged log: a record
@@ -168,6 +184,16 @@ SKV_API int skv_open(const char *path, const skv_options *opts, skv_db **out);
  * handle is closed all the same). */
 SKV_API int skv_close(skv_db *db);
 
+/* Writes every memtable to table files (level 0) and waits until they are in the manifest;
+ * afterwards the log holds nothing that is not also in a table.
+ * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_EFATAL (latched, or the flush failed: the database
+ * latches), SKV_EIO, SKV_ENOSPC, SKV_ENOMEM. */
+SKV_API int skv_flush(skv_db *db);
+
+/* Flushes, then compacts every table into the last level, dropping every version no live
+ * snapshot can see; returns when done. Same errors as skv_flush. */
+SKV_API int skv_compact(skv_db *db);
+
 /* fsyncs the write-ahead log: every commit acknowledged so far becomes durable.
  * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_EFATAL (latched), SKV_EIO (the fsync failed; the
  * database latches). */
@@ -180,6 +206,8 @@ SKV_API int skv_sync(skv_db *db);
  *   "memtables"    number of memtables held (active + immutable)
  *   "memtable-bytes" bytes held by memtables
  *   "wal-segments" number of log segments on disk
+ *   "level-files"  files per level, space separated ("2 5 0 0 0 0 0")
+ *   "level-bytes"  bytes per level, space separated
  * Errors: SKV_EINVAL (NULL argument, unknown name), SKV_ECLOSED, SKV_ENOMEM. */
 SKV_API int skv_property(skv_db *db, const char *name, char **value);
 
@@ -197,7 +225,7 @@ SKV_API int skv_txn_set_durability(skv_txn *txn, int durability);
 /* Reads the latest value of key visible to the transaction, its own writes first. *val stays
  * valid until the next call on txn. Returns SKV_OK or SKV_NOTFOUND.
  * Errors: SKV_EINVAL, SKV_EEMPTYKEY, SKV_ETOOBIG (key), SKV_EWRITEONLY, SKV_ECLOSED,
- * SKV_ENOMEM. */
+ * SKV_ECORRUPT / SKV_EIO (a table block holding the key could not be read), SKV_ENOMEM. */
 SKV_API int skv_txn_get(skv_txn *txn, const void *key, size_t klen, const void **val, size_t *vlen);
 
 /* Buffers a write of key = val (empty values are allowed). Nothing is visible to other
@@ -270,11 +298,11 @@ SKV_API int skv_iter_open(skv_txn *txn, const void *lo, size_t lolen, const void
                           unsigned flags, skv_iter **out);
 
 /* Positioning. Each returns SKV_OK when positioned on an entry, SKV_NOTFOUND when there is
- * none. first/next follow the iteration order (descending with SKV_ITER_REVERSE), last/prev
- * the opposite one. seek positions on the first entry at or after key in iteration order
- * (with SKV_ITER_REVERSE: the largest key <= key). next/prev on an unpositioned iterator act
- * as first/last.
- * Errors: SKV_EINVAL, SKV_ECLOSED (transaction ended or database closed). */
+ * none, SKV_ECORRUPT / SKV_EIO when a table block could not be read. first/next follow the
+ * iteration order (descending with SKV_ITER_REVERSE), last/prev the opposite one. seek positions on
+ * the first entry at or after key in iteration order (with SKV_ITER_REVERSE: the largest key <=
+ * key). next/prev on an unpositioned iterator act as first/last. Errors: SKV_EINVAL, SKV_ECLOSED
+ * (transaction ended or database closed). */
 SKV_API int skv_iter_first(skv_iter *it);
 SKV_API int skv_iter_last(skv_iter *it);
 SKV_API int skv_iter_seek(skv_iter *it, const void *key, size_t klen);

@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "cache/cache.h"
 #include "env/env.h"
+#include "manifest/manifest.h"
 #include "mem/mem.h"
+#include "sst/sst.h"
 #include "txn/txn.h"
 #include "wal/wal.h"
 
@@ -23,19 +26,59 @@ typedef struct {
     int flush_on_close;
     size_t conflict_window;
     int create_if_missing;
+    /* tables */
+    size_t block_size;
+    int block_restart_interval;
+    int filter_bits_per_key;
+    int compression[SKV_MAX_LEVELS]; /* SKV_SST_COMPRESS_* per level */
+    int zstd_level;
+    size_t block_cache_capacity;
+    int level_count;
+    int level0_max_files;
+    uint64_t max_bytes_for_level;
+    double level_multiplier;
+    int memtable_stall_threshold;
+    int l0_stall_threshold;
+    uint64_t target_file_size;
+    int max_open_files;
+    /* tests: no background thread; flushes and compactions run inside the commit that fills
+     * a memtable, so every file operation happens in a reproducible order */
+    int bg_inline;
 } SkvDbOptions;
 
 void skv__db_options_default(SkvDbOptions *o);
 
-/* What a reader sees: the memtables, newest first. Immutable once published; refcounted. */
+/* What a reader sees: the memtables, newest first (mems[0] is the active one), each with the
+ * log segment that holds its entries, and the version of the table files. Immutable once
+ * published; refcounted (db_view.c). */
 typedef struct {
+    SkvMemtable *mem;
+    uint64_t wal; /* the log segment holding its entries */
+    /* set when it became immutable: its highest sequence and commit timestamp */
+    uint64_t last_seq, last_ts;
+} SkvViewMem;
+
+typedef struct SkvViewLink {
+    struct SkvViewLink *prev, *next;
+} SkvViewLink;
+
+typedef struct SkvView {
+    SkvViewLink link; /* first: the database's list of live views (views_mu) */
     _Atomic long refs;
+    skv_db *db;
+    SkvVersion *version;
     size_t n;
-    SkvMemtable *mems[];
+    SkvViewMem mems[];
 } SkvView;
 
+/* A new view with room for n memtables (refs 1, no memtables or version referenced yet),
+ * linked into the database's list of live views. */
+SkvView *skv__view_new(skv_db *db, size_t n);
 SkvView *skv__view_acquire(skv_db *db);
 void skv__view_release(SkvView *v);
+/* Replaces the published view (call with view_mu held); takes over the caller's reference
+ * to v and returns the old view, which the caller releases after unlocking view_mu. */
+SkvView *skv__view_publish(skv_db *db, SkvView *v);
 
 typedef struct SkvCommitReq SkvCommitReq;
 
@@ -47,8 +90,28 @@ struct skv_db {
     _Atomic long refs;  /* the user's handle + every live transaction and iterator */
     _Atomic int closed; /* skv_close has begun */
 
-    SkvMutex view_mu;
+    SkvMutex view_mu; /* guards the view pointer and every change of it */
     SkvView *view;
+    SkvMutex views_mu;      /* guards the list of live views */
+    SkvViewLink live_views; /* sentinel */
+    SkvMemtable *active;    /* the memtable commits go to (commit leader only) */
+
+    /* tables (db_table.c) */
+    SkvVersionSet *vset;
+    SkvCache *block_cache;
+    SkvCache *table_cache; /* open table readers by file number */
+
+    /* background flush and compaction (db_bg.c) */
+    SkvMutex bg_mu;
+    SkvCond bg_cv; /* work to do, or work done */
+    int bg_stop;
+    int bg_manual;      /* a full compaction was asked for */
+    int bg_manual_done; /* counts finished full compactions */
+    SkvThread *bg;
+    uint64_t stall_ns, stalls; /* bg_mu */
+    _Atomic uint64_t flush_bytes, compact_read_bytes, compact_write_bytes, flushes, compactions;
+    _Atomic int bg_error;                  /* a failed flush or compaction (also latches fatal) */
+    size_t compact_cursor[SKV_MAX_LEVELS]; /* the next file of each level to compact */
 
     _Atomic uint64_t visible_seq; /* highest sequence readers may see */
     uint64_t next_seq;            /* next sequence to assign (commit leader only) */
@@ -84,7 +147,7 @@ struct skv_txn {
     SkvSnapshot *snap; /* registered while the transaction is open (owned by the commit
                           request once submitted, until its conflict check) */
     SkvView *view;     /* NULL for write-only transactions */
-    const void *get_buf;
+    SkvSstPin pin;     /* keeps the block of the last value read from a table */
 };
 
 /* ---- db_open.c ---- */
@@ -94,15 +157,17 @@ void skv__db_unref(skv_db *db); /* frees the handle with its last reference */
 int skv__db_sync(skv_db *db);
 
 /* ---- db_recover.c ---- */
-/* Replays every log segment into memtables (publishing db->view), sets next_seq, last_ts
- * and wal_number (the highest segment number found), and cuts a torn tail off the last
- * segment. */
-int skv__db_recover(skv_db *db);
+/* Replays the log segments the manifest still needs into new memtables (*mems, oldest
+ * first; the caller owns them), sets next_seq, last_ts and wal_number (the highest segment
+ * number in use), cuts a torn tail off the last segment and removes older segments. */
+int skv__db_recover(skv_db *db, SkvMemtable ***mems, size_t *nmems);
 /* Segment file name of number n inside the log directory (malloc'ed). */
 char *skv__db_wal_path(const skv_db *db, uint64_t n);
 
 /* ---- db_commit.c ---- */
 int skv__commit_start(skv_db *db); /* starts the engine thread */
+/* Makes the active memtable immutable now (if it holds anything), as the commit leader. */
+int skv__commit_switch_now(skv_db *db);
 void skv__commit_stop(skv_db *db); /* waits for every pending commit and callback */
 /* Commits the transaction's writes (blocking) or submits them (cb != NULL). */
 int skv__commit(skv_txn *txn, skv_commit_cb cb, void *user_data);
@@ -116,6 +181,10 @@ void skv__txn_unref(skv_txn *txn);
 /* Newest visible version of key with seq <= snap across the view: SKV_OK with *e, or
  * SKV_NOTFOUND. */
 int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap, SkvMemEntry *e);
+
+/* ---- db_iter_child.c ---- */
+/* Copies n bytes into *buf (grown as needed); returns the copy, or NULL when out of memory. */
+const uint8_t *skv__hold_key(uint8_t **buf, size_t *cap, const void *key, size_t n);
 
 /* ---- db_iter.c ---- */
 int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
@@ -133,6 +202,46 @@ int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const vo
 int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
                          size_t *len, size_t *count);
 void skv__iter_free(skv_iter *it);
+
+/* ---- db_table.c ---- */
+char *skv__db_table_path(const skv_db *db, uint64_t number);
+void skv__db_sst_options(const skv_db *db, int level, SkvSstOptions *o);
+/* The open reader of a table (opened on first use, kept in the table cache); release the
+ * handle with skv__db_table_release. */
+int skv__db_table_get(skv_db *db, uint64_t number, SkvSstReader **r, SkvCacheHandle **h);
+void skv__db_table_release(skv_db *db, SkvCacheHandle *h);
+/* The newest version of key with seq <= snap in the view's memtables, then its tables:
+ * SKV_OK with *e (views valid while *pin is held), SKV_NOTFOUND, or a read error. */
+int skv__view_get_any(skv_db *db, const SkvView *v, const void *key, size_t klen, uint64_t snap,
+                      SkvMemEntry *e, SkvSstPin *pin);
+/* Writes a memtable to a new level-0 table; fills meta (number, keys...) on success. A
+ * memtable with no entries gives SKV_NOTFOUND (no file). */
+int skv__db_write_level0(skv_db *db, SkvMemtable *m, SkvFileMeta *meta);
+/* Deletes table files that no live view needs any more, and stray files from a crash. */
+void skv__db_delete_obsolete(skv_db *db);
+
+/* ---- db_bg.c ---- */
+/* Removes log segments numbered below `below` (their memtables are all in tables). */
+void skv__db_delete_segments(skv_db *db, uint64_t below);
+int skv__bg_start(skv_db *db);
+void skv__bg_stop(skv_db *db);
+void skv__bg_wake(skv_db *db);
+/* Blocks (counting the stall) while immutable memtables or level-0 files are over their
+ * thresholds; returns the background error, if any. Called by the commit leader. */
+int skv__bg_wait_for_room(skv_db *db);
+/* With bg_inline: does all pending flushes and compactions now (commit leader). */
+int skv__bg_run_inline(skv_db *db);
+/* skv_flush and skv_compact. */
+int skv__db_flush(skv_db *db);
+int skv__db_compact(skv_db *db);
+
+/* ---- db_compact.c ---- */
+/* Picks and runs one compaction if a level is over its size or file-count target (or, with
+ * manual, compacts everything into the last level). Returns SKV_NOTFOUND when there was
+ * nothing to do. Called by the background thread only. */
+int skv__compact_run(skv_db *db, int manual);
+/* The score of the neediest level (>= 1 means a compaction is due). */
+double skv__compact_score(const skv_db *db, const SkvVersion *v);
 
 /* ---- db_property.c ---- */
 int skv__db_property(skv_db *db, const char *name, char **value);

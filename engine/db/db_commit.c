@@ -43,21 +43,25 @@ static void commit_fail_msg(SkvCommitReq *r, int status, const char *msg) {
     snprintf(r->msg, sizeof r->msg, "%s", msg);
 }
 
-/* Starts a new log segment and memtable (the old segment is fsynced first). */
+/* Starts a new log segment and memtable (the old segment is fsynced first); the old
+ * memtable becomes immutable and the background thread writes it to a table. Waits first
+ * while immutable memtables or level-0 files are over their thresholds. Commit leader only. */
 static int commit_switch_memtable(skv_db *db) {
     SkvWalWriter *w = NULL;
-    int rc = skv__wal_sync(db->wal);
-    char *path = rc ? NULL : skv__db_wal_path(db, db->wal_number + 1);
-    if (!rc && !path) rc = SKV_ENOMEM;
-    if (!rc) rc = skv__wal_create(db->env, path, &w);
+    int rc = db->opt.bg_inline ? SKV_OK : skv__bg_wait_for_room(db);
+    if (rc) return skv__err(rc, "background work failed: %s", skv_errname(rc));
+    if ((rc = skv__wal_sync(db->wal))) return rc;
+    char *path = skv__db_wal_path(db, db->wal_number + 1);
+    if (!path) return SKV_ENOMEM;
+    rc = skv__wal_create(db->env, path, &w);
     free(path);
     if (!rc && (rc = db->env->sync_dir(db->env, db->wal_dir))) skv__wal_close(w);
     if (rc) return rc;
-    SkvView *old = db->view;
-    SkvView *v = malloc(sizeof *v + (old->n + 1) * sizeof v->mems[0]);
     SkvMemtable *m = skv__mem_new();
-    if (!v || !m) {
-        free(v);
+    skv__mutex_lock(&db->view_mu);
+    SkvView *old = db->view, *v = m ? skv__view_new(db, old->n + 1) : NULL;
+    if (!v) {
+        skv__mutex_unlock(&db->view_mu);
         if (m) skv__mem_unref(m);
         skv__wal_close(w);
         return SKV_ENOMEM;
@@ -66,18 +70,42 @@ static int commit_switch_memtable(skv_db *db) {
     db->wal = w;
     db->wal_number++;
     db->wal_segments++;
-    atomic_init(&v->refs, 1);
-    v->n = old->n + 1;
-    v->mems[0] = m;
+    db->active = m;
+    v->mems[0] = (SkvViewMem){m, db->wal_number, 0, 0};
     for (size_t i = 0; i < old->n; i++) {
-        skv__mem_ref(old->mems[i]);
         v->mems[i + 1] = old->mems[i];
+        skv__mem_ref(old->mems[i].mem);
     }
-    skv__mutex_lock(&db->view_mu);
-    db->view = v;
+    /* everything published so far is in the memtable that now becomes immutable */
+    v->mems[1].last_seq = atomic_load(&db->visible_seq);
+    v->mems[1].last_ts = atomic_load(&db->published_ts);
+    if ((v->version = old->version)) skv__version_ref(v->version);
+    skv__view_publish(db, v);
     skv__mutex_unlock(&db->view_mu);
     skv__view_release(old);
+    if (db->opt.bg_inline) return skv__bg_run_inline(db);
+    skv__bg_wake(db);
     return SKV_OK;
+}
+
+int skv__commit_switch_now(skv_db *db) {
+    skv__mutex_lock(&db->commit_mu);
+    while (db->leader_active) skv__cond_wait(&db->commit_cv, &db->commit_mu);
+    int rc = atomic_load(&db->fatal);
+    if (rc) {
+        skv__mutex_unlock(&db->commit_mu);
+        return skv__err(SKV_EFATAL, "database latched after %s", skv_errname(rc));
+    }
+    db->leader_active = 1;
+    skv__mutex_unlock(&db->commit_mu);
+    if (skv__mem_count(db->active) > 0 && (rc = commit_switch_memtable(db)))
+        atomic_store(&db->fatal, rc);
+    skv__mutex_lock(&db->commit_mu);
+    db->leader_active = 0;
+    skv__cond_broadcast(&db->commit_cv);
+    if (db->q_head) skv__cond_signal(&db->worker_cv);
+    skv__mutex_unlock(&db->commit_mu);
+    return rc;
 }
 
 static int commit_apply(SkvMemtable *m, const SkvCommitReq *r) {
@@ -95,8 +123,8 @@ static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t co
     const void **recs = malloc(n * sizeof *recs);
     size_t *lens = malloc(n * sizeof *lens);
     int rc = (recs && lens) ? SKV_OK : SKV_ENOMEM;
-    if (!rc && skv__mem_bytes(db->view->mems[0]) > 0 &&
-        skv__mem_bytes(db->view->mems[0]) + cost > db->opt.max_memtable_size)
+    if (!rc && skv__mem_bytes(db->active) > 0 &&
+        skv__mem_bytes(db->active) + cost > db->opt.max_memtable_size)
         rc = commit_switch_memtable(db);
     for (size_t i = 0; !rc && i < n; i++) {
         recs[i] = ok[i]->rec;
@@ -106,7 +134,7 @@ static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t co
     if (!rc && immediate) rc = skv__wal_sync(db->wal);
     if (rc) atomic_store(&db->fatal, rc);
     for (size_t i = 0; !rc && i < n; i++)
-        if ((rc = commit_apply(db->view->mems[0], ok[i]))) atomic_store(&db->fatal, rc);
+        if ((rc = commit_apply(db->active, ok[i]))) atomic_store(&db->fatal, rc);
     free(recs);
     free(lens);
     return rc;

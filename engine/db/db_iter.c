@@ -1,6 +1,7 @@
 /*
  * db_iter.c — the user-facing iterator: merges a transaction's own writes (copied when the
- * iterator opens) with the memtables of its view at its snapshot, shows each user key once
+ * iterator opens) with the memtables and table files of its view at its snapshot (one child
+ * per memtable and per table), shows each user key once
  * (its newest visible version; tombstones hide the key), keeps to [lo, hi), moves both
  * ways, and can copy runs of entries into one buffer for the language packages.
  */
@@ -23,6 +24,8 @@ struct skv_iter {
     int pos;
     int dir; /* 1 after forward moves, -1 after backward ones (physical order) */
     SkvMemEntry cur;
+    uint8_t *kbuf; /* a copy of the key the children move away from */
+    size_t kcap;
     uint8_t *batch;
     size_t batch_cap;
 };
@@ -71,6 +74,12 @@ void skv__iter_free(skv_iter *it) {
     free(it->hi);
     free(it->ws);
     free(it->ws_data);
+    for (size_t i = 0; it->kids && i < it->nkids; i++) {
+        if (it->kids[i].ti) skv__sst_iter_free(it->kids[i].ti);
+        if (it->kids[i].table) skv__db_table_release(it->txn->db, it->kids[i].table);
+        free(it->kids[i].kbuf);
+    }
+    free(it->kbuf);
     free(it->kids);
     free(it->batch);
     skv_txn *txn = it->txn;
@@ -87,22 +96,38 @@ int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, s
     it->flags = flags;
     it->view = txn->view;
     atomic_fetch_add(&it->view->refs, 1);
-    it->nkids = 1 + it->view->n;
-    it->kids = calloc(it->nkids, sizeof *it->kids);
+    const SkvVersion *ver = it->view->version;
+    size_t ntables = 0;
+    for (int l = 0; ver && l < ver->nlevels; l++) ntables += ver->nfiles[l];
+    it->kids = calloc(1 + it->view->n + ntables, sizeof *it->kids);
     int rc = it->kids ? SKV_OK : SKV_ENOMEM;
     if (!rc && lo && !(it->lo = iter_dup(lo, lolen))) rc = SKV_ENOMEM;
     if (!rc && hi && !(it->hi = iter_dup(hi, hilen))) rc = SKV_ENOMEM;
     it->lolen = lolen;
     it->hilen = hilen;
-    if (!rc) rc = iter_copy_writes(it, &txn->ws);
+    if (!rc) {
+        it->kids[0].type = CHILD_WRITES;
+        it->nkids = 1;
+        rc = iter_copy_writes(it, &txn->ws);
+    }
+    for (size_t i = 0; !rc && i < it->view->n; i++) {
+        IterChild *c = &it->kids[it->nkids++];
+        c->type = CHILD_MEM;
+        c->snap = txn->snap->seq;
+        skv__memiter_init(&c->mi, it->view->mems[i].mem);
+    }
+    for (int l = 0; !rc && ver && l < ver->nlevels; l++)
+        for (size_t i = 0; !rc && i < ver->nfiles[l]; i++) {
+            IterChild *c = &it->kids[it->nkids++];
+            SkvSstReader *r;
+            c->type = CHILD_TABLE;
+            c->snap = txn->snap->seq;
+            if (!(rc = skv__db_table_get(txn->db, ver->files[l][i]->number, &r, &c->table)))
+                rc = skv__sst_iter_new(r, &c->ti);
+        }
     if (rc) {
         skv__iter_free(it);
         return rc;
-    }
-    for (size_t i = 1; i < it->nkids; i++) {
-        it->kids[i].mem = it->view->mems[i - 1];
-        it->kids[i].snap = txn->snap->seq;
-        skv__memiter_init(&it->kids[i].mi, it->kids[i].mem);
     }
     *out = it;
     return SKV_OK;
@@ -138,6 +163,7 @@ static int iter_settle(skv_iter *it, int dir) {
             return SKV_OK;
         }
         SkvMemEntry k = best->cur;
+        if (!(k.key = skv__hold_key(&it->kbuf, &it->kcap, k.key, k.klen))) return SKV_ENOMEM;
         for (size_t i = 0; i < it->nkids; i++) {
             IterChild *c = &it->kids[i];
             if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
@@ -149,6 +175,10 @@ static int iter_settle(skv_iter *it, int dir) {
         }
     }
     it->pos = POS_END;
+    for (size_t i = 0; i < it->nkids; i++) {
+        int rc = skv__child_status(&it->kids[i]);
+        if (rc) return rc;
+    }
     return SKV_NOTFOUND;
 }
 
@@ -178,6 +208,7 @@ static int iter_step(skv_iter *it, int dir) {
         return dir > 0 ? iter_seek_ge(it, NULL, 0, 0) : iter_seek_le(it, NULL, 0, 0);
     if (it->pos == POS_END) return SKV_NOTFOUND;
     SkvMemEntry k = it->cur;
+    if (!(k.key = skv__hold_key(&it->kbuf, &it->kcap, k.key, k.klen))) return SKV_ENOMEM;
     if (it->dir != dir)
         return dir > 0 ? iter_seek_ge(it, k.key, k.klen, 1) : iter_seek_le(it, k.key, k.klen, 1);
     for (size_t i = 0; i < it->nkids; i++) {

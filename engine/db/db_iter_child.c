@@ -1,44 +1,98 @@
 /*
- * db_iter_child.c — one source of a merged iterator: either a memtable seen at a snapshot
- * (each user key shows its newest version with sequence <= snapshot, tombstones included)
- * or a transaction's own writes (a sorted array, latest write per key). Children move in
- * user-key order; the merge (db_iter.c) decides which child wins a key.
+ * db_iter_child.c — one source of a merged iterator: a memtable or a table file seen at a
+ * snapshot (each user key shows its newest version with sequence <= snapshot, tombstones
+ * included), or a transaction's own writes (a sorted array, latest write per key). Children
+ * move in user-key order; the merge (db_iter.c) decides which child wins a key.
  */
 #include "db/db_iter_child.h"
 
-static void child_load(IterChild *c) {
-    c->valid = skv__memiter_valid(&c->mi);
-    if (c->valid) skv__memiter_entry(&c->mi, &c->cur);
+#include <stdlib.h>
+
+const uint8_t *skv__hold_key(uint8_t **buf, size_t *cap, const void *key, size_t n) {
+    if (n > *cap) {
+        size_t c = *cap ? *cap : 64;
+        while (c < n) c *= 2;
+        uint8_t *b = realloc(*buf, c);
+        if (!b) return NULL;
+        *buf = b;
+        *cap = c;
+    }
+    if (n) memcpy(*buf, key, n);
+    return *buf ? *buf : (const uint8_t *)"";
+}
+
+/* Cursor primitives over the two ordered sources (memtable, table). */
+static int child_valid(const IterChild *c) {
+    return c->type == CHILD_MEM ? skv__memiter_valid(&c->mi) : skv__sst_iter_valid(c->ti);
+}
+
+static void child_read(IterChild *c) {
+    if (c->type == CHILD_MEM) {
+        skv__memiter_entry(&c->mi, &c->cur);
+        return;
+    }
+    SkvSstEntry e;
+    skv__sst_iter_entry(c->ti, &e);
+    c->cur = (SkvMemEntry){.key = e.key,
+                           .klen = e.klen,
+                           .val = e.val,
+                           .vlen = e.vlen,
+                           .seq = e.seq,
+                           .ts = e.ts,
+                           .kind = e.kind};
+}
+
+static void child_next(IterChild *c) {
+    if (c->type == CHILD_MEM)
+        skv__memiter_next(&c->mi);
+    else
+        skv__sst_iter_next(c->ti);
+}
+
+static void child_seek(IterChild *c, const void *key, size_t klen, uint64_t seq) {
+    if (c->type == CHILD_MEM)
+        skv__memiter_seek(&c->mi, key, klen, seq);
+    else
+        skv__sst_iter_seek(c->ti, key, klen, seq);
+}
+
+static void child_seek_before(IterChild *c, const void *key, size_t klen, uint64_t seq) {
+    if (c->type == CHILD_MEM)
+        skv__memiter_seek_before(&c->mi, key, klen, seq);
+    else
+        skv__sst_iter_seek_before(c->ti, key, klen, seq);
 }
 
 /* Forward: skip versions newer than the snapshot; lands on a key's newest visible one. */
 static void child_settle_fwd(IterChild *c) {
     for (;;) {
-        child_load(c);
-        if (!c->valid || c->cur.seq <= c->snap) return;
-        skv__memiter_next(&c->mi);
+        if (!(c->valid = child_valid(c))) return;
+        child_read(c);
+        if (c->cur.seq <= c->snap) return;
+        child_next(c);
     }
 }
 
-/* Backward: from any entry of some key K, find K's newest visible version, or move to
- * smaller keys until one has a visible version. */
+/* Backward: standing on the oldest version of some key K, find K's newest visible version,
+ * or move to smaller keys until one has a visible version (the oldest version is visible
+ * exactly when any is). */
 static void child_settle_bwd(IterChild *c) {
     for (;;) {
-        child_load(c);
-        if (!c->valid) return;
+        if (!(c->valid = child_valid(c))) return;
+        child_read(c);
         SkvMemEntry k = c->cur;
-        SkvMemIter probe = c->mi;
-        skv__memiter_seek(&probe, k.key, k.klen, c->snap);
-        if (skv__memiter_valid(&probe)) {
-            SkvMemEntry e;
-            skv__memiter_entry(&probe, &e);
-            if (skv__key_cmp(e.key, e.klen, k.key, k.klen) == 0) {
-                c->mi = probe;
-                c->cur = e;
-                return;
-            }
+        /* a table cursor's key lives in its own buffer, which the seek overwrites */
+        if (!(k.key = skv__hold_key(&c->kbuf, &c->kcap, k.key, k.klen))) {
+            c->valid = 0;
+            return;
         }
-        skv__memiter_seek_before(&c->mi, k.key, k.klen, UINT64_MAX);
+        if (k.seq <= c->snap) {
+            child_seek(c, k.key, k.klen, c->snap);
+            c->valid = child_valid(c);
+            if (c->valid) child_read(c);
+            return;
+        }
+        child_seek_before(c, k.key, k.klen, UINT64_MAX);
     }
 }
 
@@ -65,28 +119,43 @@ static size_t child_ws_bound(const IterChild *c, const void *k, size_t klen, int
 }
 
 void skv__child_seek_ge(IterChild *c, const void *key, size_t klen, int strict) {
-    if (c->ws || !c->mem) {
+    if (c->type == CHILD_WRITES) {
         c->pos = key ? child_ws_bound(c, key, klen, strict) : 0;
         child_ws_load(c);
         return;
     }
-    if (!key)
-        skv__memiter_first(&c->mi);
-    else
-        skv__memiter_seek(&c->mi, key, klen, strict ? 0 : c->snap);
+    if (!key) {
+        if (c->type == CHILD_MEM)
+            skv__memiter_first(&c->mi);
+        else
+            skv__sst_iter_first(c->ti);
+    } else {
+        /* (key, 0) sorts after every version of key: the next key's first entry */
+        child_seek(c, key, klen, strict ? 0 : c->snap);
+    }
     child_settle_fwd(c);
 }
 
 void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict) {
-    if (c->ws || !c->mem) {
+    if (c->type == CHILD_WRITES) {
         size_t b = key ? child_ws_bound(c, key, klen, !strict) : c->nws;
         c->pos = b ? b - 1 : c->nws; /* nws = invalid */
         child_ws_load(c);
         return;
     }
-    if (!key)
-        skv__memiter_last(&c->mi);
-    else
-        skv__memiter_seek_before(&c->mi, key, klen, strict ? UINT64_MAX : 0);
+    if (!key) {
+        if (c->type == CHILD_MEM)
+            skv__memiter_last(&c->mi);
+        else
+            skv__sst_iter_last(c->ti);
+    } else {
+        /* last entry < (key, MAX) is the oldest version of the previous key; last entry
+         * < (key, 0) is the oldest version of key itself */
+        child_seek_before(c, key, klen, strict ? UINT64_MAX : 0);
+    }
     child_settle_bwd(c);
+}
+
+int skv__child_status(const IterChild *c) {
+    return c->type == CHILD_TABLE ? skv__sst_iter_status(c->ti) : SKV_OK;
 }

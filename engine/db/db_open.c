@@ -18,6 +18,21 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->flush_on_close = 1;
     o->conflict_window = 1000000;
     o->create_if_missing = 1;
+    o->block_size = 8192;
+    o->block_restart_interval = 16;
+    o->filter_bits_per_key = 10;
+    for (int i = 0; i < SKV_MAX_LEVELS; i++)
+        o->compression[i] = i < 2 ? SKV_SST_COMPRESS_NONE : SKV_SST_COMPRESS_ZSTD;
+    o->zstd_level = 1;
+    o->block_cache_capacity = 32u << 20;
+    o->level_count = 7;
+    o->level0_max_files = 4;
+    o->max_bytes_for_level = 256u << 20;
+    o->level_multiplier = 10.0;
+    o->memtable_stall_threshold = 2;
+    o->l0_stall_threshold = 12;
+    o->target_file_size = 32u << 20;
+    o->max_open_files = 1000;
 }
 
 static char *db_join(const char *dir, const char *name) {
@@ -54,18 +69,66 @@ static int db_write_format(skv_db *db, const char *path) {
     return rc;
 }
 
-/* Checks the format marker, writing it into a new database. */
-static int db_check_format(skv_db *db) {
+/* 1 when the directory holds a table file or a non-empty log segment. */
+static int db_holds_data(skv_db *db) {
+    char **names;
+    size_t n;
+    int found = 0;
+    if (db->env->list(db->env, db->path, &names, &n) == SKV_OK) {
+        for (size_t i = 0; i < n && !found; i++) {
+            size_t len = strlen(names[i]);
+            found = len > 4 && strcmp(names[i] + len - 4, ".sst") == 0;
+        }
+        skv__env_free_list(names, n);
+    }
+    if (!found && db->env->list(db->env, db->wal_dir, &names, &n) == SKV_OK) {
+        for (size_t i = 0; i < n && !found; i++) {
+            char *p = db_join(db->wal_dir, names[i]);
+            SkvFile *f;
+            uint64_t size = 0;
+            if (p && db->env->open(db->env, p, SKV_ENV_READ, &f) == SKV_OK) {
+                found = db->env->size(f, &size) != SKV_OK || size > 0;
+                db->env->close(f);
+            }
+            free(p);
+        }
+        skv__env_free_list(names, n);
+    }
+    return found;
+}
+
+/* Removes what an interrupted creation may have left (manifests, CURRENT). */
+static void db_clear_unfinished(skv_db *db) {
+    char **names;
+    size_t n;
+    if (db->env->list(db->env, db->path, &names, &n)) return;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(names[i], "MANIFEST-", 9) != 0 && strcmp(names[i], "CURRENT") != 0 &&
+            strcmp(names[i], "CURRENT.tmp") != 0)
+            continue;
+        char *p = db_join(db->path, names[i]);
+        if (p) db->env->remove(db->env, p);
+        free(p);
+    }
+    skv__env_free_list(names, n);
+}
+
+/* Checks the format marker. A database without one is new, or its creation was cut short
+ * (the marker is written last): then *creating is set and leftovers are removed; a missing
+ * marker next to data is damage. */
+static int db_check_format(skv_db *db, int *creating) {
     char *path = db_join(db->path, "FORMAT"), *text = NULL;
     size_t len = 0;
     if (!path) return SKV_ENOMEM;
     int rc = skv__env_read_file(db->env, path, &text, &len);
     if (rc == SKV_NOTFOUND) {
-        int is_dir;
-        if (db->env->exists(db->env, db->wal_dir, &is_dir) == SKV_OK)
-            rc = skv__err(SKV_ECORRUPT, "%s: missing while the database has a log", path);
-        else
-            rc = db_write_format(db, path);
+        if (db_holds_data(db)) {
+            rc = skv__err(SKV_ECORRUPT, "%s: missing while the database holds data", path);
+        } else {
+            db_clear_unfinished(db);
+            *creating = 1;
+            rc = SKV_OK;
+        }
     } else if (!rc) {
         unsigned v = 0;
         char tail = 0;
@@ -82,15 +145,58 @@ static int db_check_format(skv_db *db) {
 
 static void db_free(skv_db *db) {
     if (db->view) skv__view_release(db->view);
+    if (db->table_cache) skv__cache_free(db->table_cache);
+    if (db->block_cache) skv__cache_free(db->block_cache);
+    if (db->vset) skv__vset_close(db->vset);
     skv__oracle_free(db->oracle);
     skv__snapshots_destroy(&db->snaps);
     skv__mutex_destroy(&db->view_mu);
+    skv__mutex_destroy(&db->views_mu);
     skv__mutex_destroy(&db->commit_mu);
+    skv__mutex_destroy(&db->bg_mu);
     skv__cond_destroy(&db->commit_cv);
     skv__cond_destroy(&db->worker_cv);
+    skv__cond_destroy(&db->bg_cv);
     free(db->path);
     free(db->wal_dir);
     free(db);
+}
+
+/* Writes the recovered memtables to level-0 tables and records in the manifest that the log
+ * segments before the new one are no longer needed. */
+static int db_flush_recovered(skv_db *db, SkvMemtable **mems, size_t n) {
+    SkvVersionEdit edit;
+    skv__edit_init(&edit);
+    int rc = SKV_OK, wrote = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        SkvFileMeta meta;
+        rc = skv__db_write_level0(db, mems[i], &meta);
+        if (rc == SKV_NOTFOUND) {
+            rc = SKV_OK;
+            continue;
+        }
+        if (rc) break;
+        wrote = 1;
+        rc = skv__edit_add(&edit, 0, &meta);
+        free(meta.smallest);
+        free(meta.largest);
+    }
+    if (!rc && wrote) rc = db->env->sync_dir(db->env, db->path);
+    edit.has_log_number = edit.has_last_seq = edit.has_last_ts = 1;
+    edit.log_number = db->wal_number;
+    edit.last_seq = db->next_seq - 1;
+    edit.last_ts = db->last_ts;
+    if (!rc) rc = skv__vset_apply(db->vset, &edit);
+    skv__edit_free(&edit);
+    return rc;
+}
+
+static int db_open_tables(skv_db *db) {
+    int rc = skv__vset_open(db->env, db->path, db->opt.level_count, &db->vset);
+    if (rc) return rc;
+    db->block_cache = skv__cache_new(db->opt.block_cache_capacity, 4);
+    db->table_cache = skv__cache_new((size_t)db->opt.max_open_files, 4);
+    return db->block_cache && db->table_cache ? SKV_OK : SKV_ENOMEM;
 }
 
 int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db **out) {
@@ -100,40 +206,68 @@ int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db 
     db->opt = *opt;
     atomic_init(&db->refs, 1);
     skv__mutex_init(&db->view_mu);
+    skv__mutex_init(&db->views_mu);
     skv__mutex_init(&db->commit_mu);
+    skv__mutex_init(&db->bg_mu);
     skv__cond_init(&db->commit_cv);
     skv__cond_init(&db->worker_cv);
+    skv__cond_init(&db->bg_cv);
     skv__snapshots_init(&db->snaps);
+    db->live_views.next = db->live_views.prev = &db->live_views;
     db->path = strdup(path);
     db->wal_dir = db_join(path, "wal");
-    char *lock_path = db_join(path, "LOCK");
-    int rc = SKV_ENOMEM;
+    char *lock_path = db_join(path, "LOCK"), *wal_path = NULL;
+    SkvMemtable **mems = NULL, *active = NULL;
+    size_t nmems = 0;
+    int rc = SKV_ENOMEM, creating = 0;
     if (!db->path || !db->wal_dir || !lock_path) goto fail;
     if ((rc = db_prepare_dir(db))) goto fail;
     if ((rc = env->lock(env, lock_path, &db->lock))) goto fail;
-    if ((rc = db_check_format(db))) goto fail;
+    if ((rc = db_check_format(db, &creating))) goto fail;
     if ((rc = env->mkdir(env, db->wal_dir)) || (rc = env->sync_dir(env, db->path))) goto fail;
-    if ((rc = skv__db_recover(db))) goto fail;
-    if (!(db->oracle = skv__oracle_new(db->opt.conflict_window))) {
-        rc = SKV_ENOMEM;
-        goto fail;
-    }
-    char *wal_path = skv__db_wal_path(db, ++db->wal_number);
-    if (!wal_path) {
-        rc = SKV_ENOMEM;
-        goto fail;
-    }
+    if ((rc = db_open_tables(db))) goto fail;
+    if ((rc = skv__db_recover(db, &mems, &nmems))) goto fail;
+    rc = SKV_ENOMEM;
+    if (!(db->oracle = skv__oracle_new(db->opt.conflict_window))) goto fail;
+    if (!(wal_path = skv__db_wal_path(db, ++db->wal_number))) goto fail;
     rc = skv__wal_create(env, wal_path, &db->wal);
-    free(wal_path);
     if (rc || (rc = env->sync_dir(env, db->wal_dir))) goto fail;
-    db->wal_segments++;
+    if ((rc = db_flush_recovered(db, mems, nmems))) goto fail;
+    skv__db_delete_segments(db, db->wal_number);
+    db->wal_segments = 1;
+    rc = SKV_ENOMEM;
+    if (!(active = skv__mem_new()) || !(db->view = skv__view_new(db, 1))) goto fail;
+    db->active = active;
+    db->view->mems[0] = (SkvViewMem){active, db->wal_number, 0, 0};
+    active = NULL;
+    db->view->version = skv__vset_current(db->vset);
+    atomic_store(&db->visible_seq, db->next_seq - 1);
+    atomic_store(&db->published_ts, db->last_ts);
+    skv__db_delete_obsolete(db);
+    if (creating) {
+        char *format = db_join(db->path, "FORMAT");
+        rc = format ? db_write_format(db, format) : SKV_ENOMEM;
+        free(format);
+        if (rc) goto fail;
+    }
     if ((rc = skv__commit_start(db))) goto fail;
+    if ((rc = skv__bg_start(db))) {
+        skv__commit_stop(db);
+        goto fail;
+    }
+    for (size_t i = 0; i < nmems; i++) skv__mem_unref(mems[i]);
+    free(mems);
+    free(wal_path);
     free(lock_path);
     *out = db;
     return SKV_OK;
 fail:
+    for (size_t i = 0; i < nmems; i++) skv__mem_unref(mems[i]);
+    free(mems);
+    if (active) skv__mem_unref(active);
     if (db->wal) skv__wal_close(db->wal);
     if (db->lock) env->unlock(db->lock);
+    free(wal_path);
     free(lock_path);
     db_free(db);
     return rc;
@@ -155,6 +289,7 @@ int skv__db_sync(skv_db *db) {
 int skv__db_close(skv_db *db) {
     atomic_store(&db->closed, 1);
     skv__commit_stop(db);
+    skv__bg_stop(db);
     int rc = SKV_OK;
     if (db->opt.flush_on_close && !atomic_load(&db->fatal)) rc = skv__wal_sync(db->wal);
     int rc2 = skv__wal_close(db->wal);
@@ -168,18 +303,4 @@ int skv__db_close(skv_db *db) {
 
 void skv__db_unref(skv_db *db) {
     if (atomic_fetch_sub(&db->refs, 1) == 1) db_free(db);
-}
-
-SkvView *skv__view_acquire(skv_db *db) {
-    skv__mutex_lock(&db->view_mu);
-    SkvView *v = db->view;
-    atomic_fetch_add(&v->refs, 1);
-    skv__mutex_unlock(&db->view_mu);
-    return v;
-}
-
-void skv__view_release(SkvView *v) {
-    if (atomic_fetch_sub(&v->refs, 1) != 1) return;
-    for (size_t i = 0; i < v->n; i++) skv__mem_unref(v->mems[i]);
-    free(v);
 }

@@ -1,7 +1,8 @@
 /*
- * db_recover.c — rebuilding the memtables from the write-ahead log at open: every segment in
- * number order, each commit record applied with its own sequence numbers; a torn tail of the
- * last segment is cut off so that later segments never follow a damaged one.
+ * db_recover.c — rebuilding the memtables from the write-ahead log at open: every segment the
+ * manifest still needs (number >= its log number), in number order, each commit record
+ * applied with its own sequence numbers; a torn tail of the last segment is cut off so that
+ * later segments never follow a damaged one. Older segments are leftovers and are removed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ typedef struct {
     SkvMemtable **mems; /* oldest first */
     size_t n, cap;
     const char *path;
+    uint64_t next; /* the sequence after the last record replayed */
 } RecoverState;
 
 static int recover_new_mem(RecoverState *st) {
@@ -42,10 +44,10 @@ static int recover_record(void *ud, const void *rec, size_t len) {
     SkvBatchReader r;
     int rc = skv__batch_open(&r, rec, len);
     if (rc) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
-    if (r.first_seq < db->next_seq || r.count == 0)
+    if (r.first_seq < st->next || r.count == 0)
         return skv__err(SKV_ECORRUPT,
                         "%s: commit record with sequence %" PRIu64 " after sequence %" PRIu64,
-                        st->path, r.first_seq, db->next_seq - 1);
+                        st->path, r.first_seq, st->next - 1);
     if (skv__mem_bytes(st->mems[st->n - 1]) >= db->opt.max_memtable_size &&
         (rc = recover_new_mem(st)))
         return rc;
@@ -55,7 +57,8 @@ static int recover_record(void *ud, const void *rec, size_t len) {
     while ((rc = skv__batch_next(&r, &w, &seq)) == SKV_OK)
         if ((rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen))) return rc;
     if (rc != SKV_NOTFOUND) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
-    db->next_seq = r.first_seq + r.count;
+    st->next = r.first_seq + r.count;
+    if (st->next > db->next_seq) db->next_seq = st->next;
     if (r.commit_ts > db->last_ts) db->last_ts = r.commit_ts;
     return SKV_OK;
 }
@@ -101,14 +104,16 @@ static int recover_cut_tail(skv_db *db, const char *path, uint64_t valid_end) {
     return rc ? rc : rc2;
 }
 
-int skv__db_recover(skv_db *db) {
+int skv__db_recover(skv_db *db, SkvMemtable ***mems, size_t *nmems) {
     RecoverState st = {.db = db};
-    uint64_t *nums = NULL;
-    size_t count = 0;
+    uint64_t *nums = NULL, log_number = skv__vset_log_number(db->vset);
+    size_t count = 0, first = 0;
     int rc = recover_new_mem(&st);
     if (!rc) rc = recover_list(db, &nums, &count);
-    db->next_seq = 1;
-    for (size_t i = 0; !rc && i < count; i++) {
+    db->next_seq = skv__vset_last_seq(db->vset) + 1;
+    db->last_ts = skv__vset_last_ts(db->vset);
+    while (first < count && nums[first] < log_number) first++;
+    for (size_t i = first; !rc && i < count; i++) {
         char *path = skv__db_wal_path(db, nums[i]);
         uint64_t valid_end = 0;
         if (!path) {
@@ -122,24 +127,20 @@ int skv__db_recover(skv_db *db) {
         if (!rc && last) rc = recover_cut_tail(db, path, valid_end);
         free(path);
     }
-    if (!rc) {
-        db->wal_number = count ? nums[count - 1] : 0;
-        db->wal_segments = count;
-        SkvView *v = malloc(sizeof *v + st.n * sizeof v->mems[0]);
-        if (!v)
-            rc = SKV_ENOMEM;
-        else {
-            atomic_init(&v->refs, 1);
-            v->n = st.n;
-            for (size_t i = 0; i < st.n; i++) v->mems[i] = st.mems[st.n - 1 - i];
-            db->view = v;
-            st.n = 0;
-        }
+    for (size_t i = 0; !rc && i < first; i++) {
+        char *path = skv__db_wal_path(db, nums[i]);
+        if (path) db->env->remove(db->env, path);
+        free(path);
     }
-    for (size_t i = 0; i < st.n; i++) skv__mem_unref(st.mems[i]);
-    free(st.mems);
+    db->wal_number = count ? nums[count - 1] : 0;
+    if (log_number > db->wal_number + 1) db->wal_number = log_number - 1;
     free(nums);
-    atomic_store(&db->visible_seq, db->next_seq - 1);
-    atomic_store(&db->published_ts, db->last_ts);
-    return rc;
+    if (rc) {
+        for (size_t i = 0; i < st.n; i++) skv__mem_unref(st.mems[i]);
+        free(st.mems);
+        return rc;
+    }
+    *mems = st.mems;
+    *nmems = st.n;
+    return SKV_OK;
 }

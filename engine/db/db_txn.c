@@ -25,12 +25,6 @@ int skv__txn_begin(skv_db *db, int mode, skv_txn **out) {
     return SKV_OK;
 }
 
-int skv__view_get(const SkvView *v, const void *key, size_t klen, uint64_t snap, SkvMemEntry *e) {
-    for (size_t i = 0; i < v->n; i++)
-        if (skv__mem_get(v->mems[i], key, klen, snap, e) == SKV_OK) return SKV_OK;
-    return SKV_NOTFOUND;
-}
-
 static int txn_kind_is_value(int kind) {
     return kind == SKV_KIND_VALUE || kind == SKV_KIND_REPLACE;
 }
@@ -44,9 +38,10 @@ int skv__txn_get(skv_txn *txn, const void *key, size_t klen, const void **val, s
         return SKV_OK;
     }
     SkvMemEntry e;
-    if (skv__view_get(txn->view, key, klen, txn->snap->seq, &e) != SKV_OK ||
-        !txn_kind_is_value(e.kind))
-        return SKV_NOTFOUND;
+    skv__sst_pin_release(&txn->pin);
+    int rc = skv__view_get_any(txn->db, txn->view, key, klen, txn->snap->seq, &e, &txn->pin);
+    if (rc) return rc;
+    if (!txn_kind_is_value(e.kind)) return SKV_NOTFOUND;
     *val = e.vlen ? (const void *)e.val : "";
     *vlen = e.vlen;
     return SKV_OK;
@@ -60,6 +55,7 @@ void skv__txn_end(skv_txn *txn) {
         free(txn->snap);
         txn->snap = NULL;
     }
+    skv__sst_pin_release(&txn->pin);
     if (txn->view) {
         skv__view_release(txn->view);
         txn->view = NULL;

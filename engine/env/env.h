@@ -100,6 +100,8 @@ SkvEnv *skv__memfs_env(SkvMemFs *fs);
 uint64_t skv__memfs_op_count(SkvMemFs *fs);
 /* Arm a fault at mutating op number `at` (1-based; counted from the memfs's creation). */
 void skv__memfs_set_fault(SkvMemFs *fs, int kind, uint64_t at, int sticky);
+/* The kind of operation the armed fault hit first ("append", "remove", ...; "" if none). */
+const char *skv__memfs_fault_hit(SkvMemFs *fs);
 /* 1 once an armed CRASH fault has fired. */
 int skv__memfs_crashed(SkvMemFs *fs);
 /* A new file system holding only the durable state: of the crash image if a CRASH fault

@@ -16,6 +16,7 @@
  *
  * One mutex per file system guards everything, so the env is thread-safe.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,8 @@ struct SkvMemFs {
     uint64_t fault_at;
     int fault_sticky;
     int crashed;
-    SkvMemFs *image; /* full copy frozen when a CRASH fault fired */
+    SkvMemFs *image;    /* full copy frozen when a CRASH fault fired */
+    char fault_hit[16]; /* the kind of op the armed fault hit first ("" = none yet) */
 };
 
 typedef struct MemFile {
@@ -245,6 +247,7 @@ static int memfs_begin(SkvMemFs *fs, const char *what, const char *path, int *sh
     if (fs->fault_kind == SKV_FAULT_NONE) return SKV_OK;
     int hit = op == fs->fault_at || (fs->fault_sticky && op > fs->fault_at);
     if (!hit) return SKV_OK;
+    if (!fs->fault_hit[0]) snprintf(fs->fault_hit, sizeof fs->fault_hit, "%s", what);
     switch (fs->fault_kind) {
     case SKV_FAULT_CRASH:
         fs->image = memfs_copy(fs);
@@ -718,6 +721,8 @@ void skv__memfs_free(SkvMemFs *fs) {
 }
 
 SkvEnv *skv__memfs_env(SkvMemFs *fs) { return &fs->env; }
+
+const char *skv__memfs_fault_hit(SkvMemFs *fs) { return fs->fault_hit; }
 
 uint64_t skv__memfs_op_count(SkvMemFs *fs) {
     skv__mutex_lock(&fs->mu);

@@ -537,6 +537,17 @@ static int op_close(ctx *c, const cJSON *s) {
     return check_rc(c, s, rc);
 }
 
+/* sync, flush, compact: one call on a database, checked against "expect". */
+static int op_db_call(ctx *c, const cJSON *s, int (*fn)(skv_db *)) {
+    db_slot *d = find_db(c, s);
+    if (!d) return -1;
+    return check_rc(c, s, fn(d->db));
+}
+
+static int op_sync(ctx *c, const cJSON *s) { return op_db_call(c, s, skv_sync); }
+static int op_flush(ctx *c, const cJSON *s) { return op_db_call(c, s, skv_flush); }
+static int op_compact(ctx *c, const cJSON *s) { return op_db_call(c, s, skv_compact); }
+
 static int op_reopen(ctx *c, const cJSON *s) {
     db_slot *d = find_db(c, s);
     if (!d) return -1;
@@ -577,6 +588,14 @@ static int op_property(ctx *c, const cJSON *s) {
         return -1;
     }
     if (rc != SKV_OK) return 0;
+    const char *text = str_member(s, "text");
+    if (text) {
+        int same = val && strcmp(val, text) == 0;
+        char buf[160];
+        snprintf(buf, sizeof buf, "%.120s", val ? val : "(null)");
+        skv_free(val);
+        return same ? 0 : fail(c, "expected %s \"%s\", got \"%s\"", name, text, buf);
+    }
     const char *save = str_member(s, "save"), *gt = str_member(s, "gt");
     const char *ge = str_member(s, "ge"), *eq = str_member(s, "eq");
     const cJSON *minv = member(s, "min");
@@ -1198,6 +1217,9 @@ static const op_entry OPS[] = {
     {"close", op_close},
     {"reopen", op_reopen},
     {"property", op_property},
+    {"sync", op_sync},
+    {"flush", op_flush},
+    {"compact", op_compact},
     {"begin", op_begin},
     {"set_durability", op_set_durability},
     {"set", op_set},

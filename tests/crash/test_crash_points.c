@@ -17,6 +17,7 @@ static SkvDbOptions crash_opts(void) {
     SkvDbOptions o;
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
+    o.bg_inline = 1; /* file operations in a reproducible order */
     return o;
 }
 

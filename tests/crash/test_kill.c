@@ -67,10 +67,33 @@ static void kill_say(int fd, const char *tag, uint64_t i) {
     if (w != n) _exit(5);
 }
 
+/* Small memtables, blocks and levels, so kills also land in flushes, compactions and
+ * manifest writes. */
+static skv_options *kill_options(void) {
+    skv_options *o = NULL;
+    if (skv_options_new(&o) != SKV_OK) return NULL;
+    if (skv_options_set(o, "max_memtable_size", "16384") ||
+        skv_options_set(o, "block_size", "512") || skv_options_set(o, "level0_max_files", "2") ||
+        skv_options_set(o, "max_bytes_for_level", "65536") ||
+        skv_options_set(o, "target_file_size", "16384")) {
+        skv_options_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int kill_open(const char *path, skv_db **db) {
+    skv_options *o = kill_options();
+    if (!o) return SKV_ENOMEM;
+    int rc = skv_open(path, o, db);
+    skv_options_free(o);
+    return rc;
+}
+
 /* The writer: never returns. */
 static void kill_child(const char *path, uint64_t seed, uint64_t start, int fd) {
     skv_db *db = NULL;
-    int rc = skv_open(path, NULL, &db);
+    int rc = kill_open(path, &db);
     if (rc) {
         kill_say(fd, "E", (uint64_t)-rc);
         _exit(3);
@@ -337,7 +360,7 @@ static void test_kill_cycles(void) {
         /* recover and compare with the model */
         skv_db *db = NULL;
         skv_txn *txn = NULL;
-        int rc = skv_open(path, NULL, &db);
+        int rc = kill_open(path, &db);
         if (!rc) rc = skv_txn_begin(db, SKV_TXN_READ_ONLY, &txn);
         memset(sc.kv, 0, sizeof sc.kv);
         if (sc.marker) memset(sc.marker, 0, (size_t)sc.marker_cap);

@@ -570,6 +570,7 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     SkvDbOptions o;
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
+    o.bg_inline = 1; /* file operations in a reproducible order */
     skv_db *db = NULL;
     int rc = skv__db_open(wl_db_path(), &o, env, &db);
     if (rc) {

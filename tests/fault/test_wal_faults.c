@@ -32,6 +32,7 @@ static void test_every_op_every_fault(void) {
     SkvDbOptions o;
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
+    o.bg_inline = 1; /* file operations in a reproducible order */
 
     SkvMemFs *fs0 = skv__memfs_new();
     WlResult res;
@@ -56,8 +57,12 @@ static void test_every_op_every_fault(void) {
             cases++;
             int bad = res.check_failed;
             if (res.fail_at == WL_AT_NONE) {
-                /* only a short write armed on an op that is not an append has no effect */
-                if (fk->kind != SKV_FAULT_SHORT_WRITE) {
+                /* only a short write armed on an op that is not an append, or a single
+                 * failure to remove an obsolete file (removal is retried later), has no
+                 * effect */
+                int harmless = fk->kind == SKV_FAULT_SHORT_WRITE ||
+                               (!fk->sticky && strcmp(skv__memfs_fault_hit(fs), "remove") == 0);
+                if (!harmless) {
                     fprintf(stderr, "%s: the workload completed without an error\n", ctx);
                     bad = 1;
                 }

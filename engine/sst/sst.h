@@ -1,0 +1,224 @@
+/*
+ * sst.h — the sorted-table module: data blocks (sst_block.c: a builder that prefix-compresses
+ * internal entries with restart points, and a validating reader with a cursor), the bloom
+ * filter over user keys (sst_bloom.c), and table files built from them (sst_table_*.c).
+ * FORMAT.md holds the byte layouts.
+ */
+#ifndef SKV_SST_H
+#define SKV_SST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache/cache.h"
+#include "env/env.h"
+
+/* Largest sequence number an entry may carry (the trailer keeps 56 bits of it). */
+#define SKV_SST_SEQ_MAX ((UINT64_C(1) << 56) - 1)
+/* Bytes an internal key adds to the user key: the trailer (seq << 8 | kind) and the timestamp. */
+#define SKV_SST_KEY_EXTRA 16
+/* Bytes after the entries: restart count and checksum (plus 4 per restart point). */
+#define SKV_SST_BLOCK_TAIL 8
+
+/* ---- data blocks (sst_block.c) ---- */
+
+/* One entry of a block. The pointers are views into the block (or the cursor's key buffer)
+ * and stay valid until the cursor moves. */
+typedef struct {
+    const uint8_t *key;
+    size_t klen;
+    const uint8_t *val;
+    size_t vlen;
+    uint64_t seq;
+    uint64_t ts;
+    int kind;
+} SkvSstEntry;
+
+typedef struct {
+    uint8_t *buf; /* entries, then (at finish) restart array, count and checksum */
+    size_t len, cap;
+    uint32_t *restarts;
+    size_t nrestarts, rcap;
+    int interval; /* entries per restart point */
+    int counter;  /* entries since the last restart point */
+    uint8_t *last;
+    size_t last_len, last_cap; /* last internal key added */
+    uint64_t count;
+    int finished;
+} SkvSstBlockBuilder;
+
+/* restart_interval >= 1, else SKV_EINVAL. */
+int skv__sst_block_builder_init(SkvSstBlockBuilder *b, int restart_interval);
+void skv__sst_block_builder_free(SkvSstBlockBuilder *b);
+/* Empties the builder for the next block (keeps its memory). */
+void skv__sst_block_builder_reset(SkvSstBlockBuilder *b);
+/* Appends an entry. Entries must come in strictly increasing internal order (user key
+ * ascending, sequence descending): SKV_EINVAL otherwise, or when seq > SKV_SST_SEQ_MAX,
+ * kind is outside 0..255, the block would pass 4 GiB, or the block is finished.
+ * SKV_ENOMEM when memory runs out. */
+int skv__sst_block_add(SkvSstBlockBuilder *b, const void *key, size_t klen, uint64_t seq, int kind,
+                       uint64_t ts, const void *val, size_t vlen);
+/* Bytes the block would take if finished now. */
+size_t skv__sst_block_size_estimate(const SkvSstBlockBuilder *b);
+uint64_t skv__sst_block_count(const SkvSstBlockBuilder *b);
+/* Completes the block; *out points into the builder and stays valid until reset or free.
+ * SKV_ENOMEM, or SKV_EINVAL when already finished. */
+int skv__sst_block_finish(SkvSstBlockBuilder *b, const uint8_t **out, size_t *n);
+
+/* A block opened for reading: a view over the caller's bytes, which must outlive it. */
+typedef struct {
+    const uint8_t *data;
+    size_t data_end; /* end of the entries = start of the restart array */
+    uint32_t nrestarts;
+    uint32_t count;  /* entries */
+    size_t max_klen; /* longest internal key */
+} SkvSstBlock;
+
+/* Checks the checksum and walks every entry (bounds, restart points, key order): SKV_OK,
+ * SKV_ECORRUPT with a message, or SKV_ENOMEM. Nothing in the block is trusted before. */
+int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n);
+
+/* A cursor over an opened block. Several may run over one block at once. */
+typedef struct {
+    const SkvSstBlock *blk;
+    uint8_t *key; /* current internal key (max_klen bytes) */
+    size_t klen;
+    size_t cur;  /* offset of the current entry; data_end = not positioned */
+    size_t next; /* offset of the entry after it */
+    const uint8_t *val;
+    size_t vlen;
+} SkvSstBlockIter;
+
+/* SKV_OK or SKV_ENOMEM. The cursor starts unpositioned. */
+int skv__sst_blockiter_init(SkvSstBlockIter *it, const SkvSstBlock *blk);
+void skv__sst_blockiter_free(SkvSstBlockIter *it);
+int skv__sst_blockiter_valid(const SkvSstBlockIter *it);
+void skv__sst_blockiter_first(SkvSstBlockIter *it);
+void skv__sst_blockiter_last(SkvSstBlockIter *it);
+/* first entry >= (key, seq) in internal order: a greater user key, or the same user key with
+ * a sequence <= seq */
+void skv__sst_blockiter_seek(SkvSstBlockIter *it, const void *key, size_t klen, uint64_t seq);
+void skv__sst_blockiter_next(SkvSstBlockIter *it);                        /* requires valid */
+void skv__sst_blockiter_prev(SkvSstBlockIter *it);                        /* requires valid */
+void skv__sst_blockiter_entry(const SkvSstBlockIter *it, SkvSstEntry *e); /* requires valid */
+
+/* ---- bloom filter (sst_bloom.c) ---- */
+
+/* The hash a filter is built from and probed with (skv__fingerprint of the user key). */
+uint64_t skv__bloom_hash(const void *key, size_t klen);
+/* Builds a filter over n key hashes with bits_per_key (1..100) bits per key into a new
+ * malloc'd buffer (*out, *out_len; the caller frees it). SKV_EINVAL or SKV_ENOMEM. */
+int skv__bloom_build(const uint64_t *hashes, size_t n, int bits_per_key, uint8_t **out,
+                     size_t *out_len);
+/* 0 when the key is certainly absent, 1 when it may be present (also for a malformed
+ * filter: empty, or a probe count outside 1..30). */
+int skv__bloom_may_contain(const void *filter, size_t flen, const void *key, size_t klen);
+int skv__bloom_may_contain_hash(const void *filter, size_t flen, uint64_t hash);
+
+/* ---- table files (sst_table_*.c; the file layout is in FORMAT.md) ----
+ *
+ * A table file holds internal entries (user key ascending, sequence descending) in data
+ * blocks of about block_size bytes, each optionally zstd-compressed, followed by a filter
+ * block (bloom over user keys), a properties block, an index block (one entry per data block:
+ * the block's last user key + sequence -> offset, size) and a fixed-size footer (handles of
+ * the index, filter and properties blocks, format version, magic number). Every block carries
+ * a checksum of its stored bytes; a damaged table gives SKV_ECORRUPT naming file and block. */
+
+enum { SKV_SST_COMPRESS_NONE = 0, SKV_SST_COMPRESS_ZSTD = 1 };
+
+typedef struct {
+    size_t block_size;       /* target uncompressed size of a data block */
+    int restart_interval;    /* entries per restart point */
+    int filter_bits_per_key; /* 0 = no filter */
+    int compression;         /* SKV_SST_COMPRESS_* */
+    int zstd_level;
+} SkvSstOptions;
+
+/* block_size 4096, restart_interval 16, 10 filter bits per key, zstd at level 3. */
+void skv__sst_options_default(SkvSstOptions *o);
+
+/* What a finished table holds (keys malloc'ed; free with skv__sst_props_free). */
+typedef struct {
+    uint64_t size;    /* file bytes */
+    uint64_t entries; /* internal entries */
+    uint64_t min_seq, max_seq;
+    uint8_t *smallest, *largest; /* user keys */
+    size_t smallest_len, largest_len;
+} SkvSstProps;
+
+void skv__sst_props_free(SkvSstProps *p);
+
+typedef struct SkvSstBuilder SkvSstBuilder;
+
+/* Creates the file (truncating) and starts a table. SKV_EINVAL for options out of range
+ * (block_size 0, restart_interval < 1, filter bits outside 0..100, unknown compression, a zstd
+ * level zstd does not accept). */
+int skv__sst_builder_new(SkvEnv *env, const char *path, const SkvSstOptions *o,
+                         SkvSstBuilder **out);
+/* Adds an entry in strictly increasing internal order (SKV_EINVAL otherwise; the builder
+ * stays usable). Writes a data block to the file whenever one fills up (memory stays bounded
+ * by about one block, plus 8 bytes per distinct user key for the filter and the index). */
+int skv__sst_builder_add(SkvSstBuilder *b, const void *key, size_t klen, uint64_t seq, int kind,
+                         uint64_t ts, const void *val, size_t vlen);
+/* Bytes the file would have if finished now (for splitting compaction output). */
+uint64_t skv__sst_builder_size(const SkvSstBuilder *b);
+uint64_t skv__sst_builder_entries(const SkvSstBuilder *b);
+/* Writes the remaining blocks and the footer, fsyncs and closes the file, frees the builder
+ * and fills *props (props may be NULL). The caller fsyncs the directory. On error the file is
+ * removed; a table without entries is SKV_EINVAL. After a failed add that wrote to the file
+ * (SKV_EIO, SKV_ENOSPC) the builder refuses further adds and finish returns that error. */
+int skv__sst_builder_finish(SkvSstBuilder *b, SkvSstProps *props);
+/* Closes and removes the unfinished file and frees the builder. */
+void skv__sst_builder_abandon(SkvSstBuilder *b);
+
+typedef struct SkvSstReader SkvSstReader;
+
+/* Opens a table: reads and checks the footer, index, filter and properties (a filter that
+ * fails its checksum is ignored, never trusted). Data blocks are read on demand through the
+ * block cache (cache may be NULL: no caching), keyed by (file_number, offset), and their
+ * checksums checked at every read from the file. Closing a reader leaves its blocks in the
+ * cache (skv__cache_erase_file when the file is deleted). A reader may be shared by threads.
+ * Errors: SKV_ECORRUPT (message names the file and what is damaged; also for a missing file
+ * or one shorter than the footer), SKV_EIO, SKV_ENOMEM. */
+int skv__sst_open(SkvEnv *env, const char *path, uint64_t file_number, SkvCache *cache,
+                  SkvSstReader **out);
+void skv__sst_close(SkvSstReader *r);
+const SkvSstProps *skv__sst_props(const SkvSstReader *r);
+
+/* Keeps the block a returned entry points into alive; release with skv__sst_pin_release
+ * (a zeroed pin holds nothing). */
+typedef struct {
+    SkvCache *cache;
+    SkvCacheHandle *handle;
+    void *owned; /* a block read without a cache */
+} SkvSstPin;
+
+void skv__sst_pin_release(SkvSstPin *pin);
+
+/* The newest entry of key with seq <= snap (any kind): SKV_OK with *e (e->key is `key`
+ * itself; the value view stays valid while *pin is held), SKV_NOTFOUND, or SKV_ECORRUPT /
+ * SKV_EIO / SKV_ENOMEM. Consults the filter first. *pin holds nothing unless SKV_OK. */
+int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, SkvSstEntry *e,
+                 SkvSstPin *pin);
+
+/* A cursor over all entries of a table in internal order (same moves as SkvMemIter). Entry
+ * views stay valid until the cursor moves. It pins at most one data block at a time. A read
+ * error leaves the cursor invalid for good (later moves do nothing) and is reported by
+ * skv__sst_iter_status. One thread at a time per cursor. */
+typedef struct SkvSstIter SkvSstIter;
+
+int skv__sst_iter_new(SkvSstReader *r, SkvSstIter **out);
+void skv__sst_iter_free(SkvSstIter *it);
+int skv__sst_iter_valid(const SkvSstIter *it);
+int skv__sst_iter_status(const SkvSstIter *it); /* SKV_OK or the first error met */
+void skv__sst_iter_first(SkvSstIter *it);
+void skv__sst_iter_last(SkvSstIter *it);
+/* first entry >= (key, seq) in internal order */
+void skv__sst_iter_seek(SkvSstIter *it, const void *key, size_t klen, uint64_t seq);
+/* last entry < (key, seq) in internal order */
+void skv__sst_iter_seek_before(SkvSstIter *it, const void *key, size_t klen, uint64_t seq);
+void skv__sst_iter_next(SkvSstIter *it);
+void skv__sst_iter_prev(SkvSstIter *it);
+void skv__sst_iter_entry(const SkvSstIter *it, SkvSstEntry *e);
+
+#endif /* SKV_SST_H */

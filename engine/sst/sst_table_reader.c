@@ -1,0 +1,385 @@
+/*
+ * sst_table_reader.c — reading table files: opening a table (footer, properties, index and
+ * filter, each checked before it is trusted), reading any stored block (bounds, checksum,
+ * bounded zstd decompression), loading data blocks on demand through the block cache, pins,
+ * the index search and point lookups. Layout in FORMAT.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "base/base.h"
+#include "mem/mem.h"
+#include "sst/sst.h"
+#include "sst/sst_table_int.h"
+
+/* Re-raises the current error message prefixed with the table and the block. */
+static int tblr_wrap(int rc, const SkvSstReader *r, const char *what, uint64_t off) {
+    char msg[384];
+    snprintf(msg, sizeof msg, "%s", skv__errmsg_get());
+    return skv__err(rc, "table %s: %s block at offset %llu: %s", r->path, what,
+                    (unsigned long long)off, msg);
+}
+
+/* Reads the stored block at h (checking bounds, checksum and compression) into a new buffer
+ * that begins with head spare bytes: the payload, decompressed, is at *out + head and has
+ * *len bytes. The caller frees *out. */
+static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t head, uint8_t **out,
+                     size_t *len) {
+    *out = NULL;
+    *len = 0;
+    uint64_t limit = r->props.size - SKV_SST_FOOTER_SIZE;
+    if (h.size > limit || limit - h.size < SKV_SST_TRAILER ||
+        h.off > limit - h.size - SKV_SST_TRAILER)
+        return skv__err(SKV_ECORRUPT,
+                        "table %s: %s block at offset %llu (%llu bytes) lies outside "
+                        "the file",
+                        r->path, what, (unsigned long long)h.off, (unsigned long long)h.size);
+    if (h.size > SIZE_MAX - head - SKV_SST_TRAILER)
+        return skv__err(SKV_ENOMEM, "table %s: %s block too large", r->path, what);
+    size_t n = (size_t)h.size + SKV_SST_TRAILER;
+    uint8_t *buf = malloc(head + n);
+    if (!buf) return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
+    size_t got = 0;
+    int rc = r->env->read_at(r->file, h.off, buf + head, n, &got);
+    if (rc == SKV_OK && got < n)
+        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is truncated", r->path, what,
+                      (unsigned long long)h.off);
+    const uint8_t *p = buf + head;
+    uint8_t comp = rc == SKV_OK ? p[h.size] : 0;
+    if (rc == SKV_OK && skv__get_u32(p + h.size + 1) != skv__checksum(p, (size_t)h.size + 1))
+        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: checksum mismatch", r->path,
+                      what, (unsigned long long)h.off);
+    if (rc == SKV_OK && comp != SKV_SST_COMPRESS_NONE && comp != SKV_SST_COMPRESS_ZSTD)
+        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: unknown compression %u",
+                      r->path, what, (unsigned long long)h.off, (unsigned)comp);
+    if (rc != SKV_OK || comp == SKV_SST_COMPRESS_NONE) {
+        if (rc != SKV_OK) {
+            free(buf);
+            return rc;
+        }
+        *out = buf;
+        *len = (size_t)h.size;
+        return SKV_OK;
+    }
+
+    /* zstd: the frame states its size; nothing larger than 64 MiB is ever allocated */
+    unsigned long long cs = ZSTD_getFrameContentSize(p, (size_t)h.size);
+    if (cs > SKV_SST_MAX_UNCOMPRESSED) {
+        free(buf);
+        return skv__err(SKV_ECORRUPT,
+                        "table %s: %s block at offset %llu: bad uncompressed size in zstd frame",
+                        r->path, what, (unsigned long long)h.off);
+    }
+    uint8_t *dst = malloc(head + (size_t)cs + 1);
+    if (!dst) {
+        free(buf);
+        return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
+    }
+    size_t dn = ZSTD_decompress(dst + head, (size_t)cs, p, (size_t)h.size);
+    free(buf);
+    if (ZSTD_isError(dn) || dn != cs) {
+        free(dst);
+        return skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu does not decompress",
+                        r->path, what, (unsigned long long)h.off);
+    }
+    *out = dst;
+    *len = (size_t)cs;
+    return SKV_OK;
+}
+
+/* ---- opening ---- */
+
+static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_t *nblocks) {
+    const uint8_t *end = p + n;
+    uint64_t v[6];
+    SkvSstProps *pr = &r->props;
+    size_t m;
+    for (int i = 0; i < 4; i++) {
+        if (!(m = skv__get_varint(p, end, &v[i]))) goto bad;
+        p += m;
+    }
+    if (!(m = skv__get_varint(p, end, &v[4])) || v[4] > (uint64_t)(end - p - (ptrdiff_t)m))
+        goto bad;
+    p += m;
+    const uint8_t *small = p;
+    p += v[4];
+    if (!(m = skv__get_varint(p, end, &v[5])) || v[5] != (uint64_t)(end - p - (ptrdiff_t)m))
+        goto bad;
+    p += m;
+    if (v[0] == 0 || v[3] == 0 || v[3] > v[0] || v[1] > v[2] || v[2] > SKV_SST_SEQ_MAX ||
+        skv__key_cmp(small, (size_t)v[4], p, (size_t)v[5]) > 0)
+        goto bad;
+    pr->smallest = malloc(v[4] ? (size_t)v[4] : 1);
+    pr->largest = malloc(v[5] ? (size_t)v[5] : 1);
+    if (!pr->smallest || !pr->largest)
+        return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
+    if (v[4]) memcpy(pr->smallest, small, (size_t)v[4]);
+    if (v[5]) memcpy(pr->largest, p, (size_t)v[5]);
+    pr->smallest_len = (size_t)v[4];
+    pr->largest_len = (size_t)v[5];
+    pr->entries = v[0];
+    pr->min_seq = v[1];
+    pr->max_seq = v[2];
+    *nblocks = v[3];
+    return SKV_OK;
+bad:
+    return skv__err(SKV_ECORRUPT, "table %s: properties block is malformed", r->path);
+}
+
+/* Decodes the index block into r->index: every entry a restart point (so the keys take no
+ * more room than the block), the handles contiguous from offset 0 up to at most data_end. */
+static int tblr_load_index(SkvSstReader *r, const uint8_t *data, size_t n, uint64_t data_end) {
+    SkvSstBlock blk;
+    int rc = skv__sst_block_open(&blk, data, n);
+    if (rc != SKV_OK) return tblr_wrap(rc, r, "index", 0);
+    if (blk.count == 0 || blk.nrestarts != blk.count)
+        return skv__err(SKV_ECORRUPT, "table %s: index block has %u entries and %u restart points",
+                        r->path, blk.count, blk.nrestarts);
+    r->index = calloc(blk.count, sizeof *r->index);
+    r->index_keys = malloc(n);
+    if (!r->index || !r->index_keys)
+        return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
+    SkvSstBlockIter it;
+    if ((rc = skv__sst_blockiter_init(&it, &blk)) != SKV_OK) return rc;
+    size_t used = 0, i = 0;
+    uint64_t next_off = 0;
+    for (skv__sst_blockiter_first(&it); skv__sst_blockiter_valid(&it);
+         skv__sst_blockiter_next(&it), i++) {
+        SkvSstEntry e;
+        skv__sst_blockiter_entry(&it, &e);
+        SkvSstIndexEntry *x = &r->index[i];
+        const uint8_t *p = e.val;
+        if (i >= blk.count || e.klen > n - used ||
+            skv__sst_handle_decode(&p, e.val + e.vlen, &x->h) || p != e.val + e.vlen ||
+            x->h.off != next_off || x->h.size > data_end ||
+            data_end - x->h.size < SKV_SST_TRAILER ||
+            x->h.off > data_end - x->h.size - SKV_SST_TRAILER) {
+            rc = skv__err(SKV_ECORRUPT, "table %s: index entry %zu is malformed", r->path, i);
+            break;
+        }
+        if (e.klen) memcpy(r->index_keys + used, e.key, e.klen);
+        x->key_off = used;
+        x->klen = e.klen;
+        x->seq = e.seq;
+        used += e.klen;
+        next_off = x->h.off + x->h.size + SKV_SST_TRAILER;
+    }
+    skv__sst_blockiter_free(&it);
+    if (rc == SKV_OK && i != blk.count)
+        rc = skv__err(SKV_ECORRUPT, "table %s: index block is malformed", r->path);
+    r->nblocks = i;
+    return rc;
+}
+
+static int tblr_open(SkvSstReader *r) {
+    SkvEnv *env = r->env;
+    int rc = env->open(env, r->path, SKV_ENV_READ, &r->file);
+    if (rc != SKV_OK) {
+        r->file = NULL;
+        if (rc == SKV_NOTFOUND) return skv__err(SKV_ECORRUPT, "table %s is missing", r->path);
+        return rc;
+    }
+    uint64_t size;
+    if ((rc = env->size(r->file, &size)) != SKV_OK) return rc;
+    if (size < SKV_SST_FOOTER_SIZE)
+        return skv__err(SKV_ECORRUPT, "table %s: %llu bytes is shorter than the footer", r->path,
+                        (unsigned long long)size);
+    if (size > SKV_SST_MAX_FILE)
+        return skv__err(SKV_ECORRUPT, "table %s: %llu bytes is too large", r->path,
+                        (unsigned long long)size);
+    r->props.size = size;
+
+    uint8_t foot[SKV_SST_FOOTER_SIZE];
+    size_t got = 0;
+    if ((rc = env->read_at(r->file, size - sizeof foot, foot, sizeof foot, &got)) != SKV_OK)
+        return rc;
+    if (got != sizeof foot) return skv__err(SKV_ECORRUPT, "table %s: footer is truncated", r->path);
+    if (skv__get_u64(foot + SKV_SST_FOOTER_HANDLES + 8) != SKV_SST_TABLE_MAGIC)
+        return skv__err(SKV_ECORRUPT, "table %s: bad magic number (not a table file)", r->path);
+    uint32_t version = skv__get_u32(foot + SKV_SST_FOOTER_HANDLES);
+    if (version != SKV_SST_TABLE_VERSION)
+        return skv__err(SKV_ECORRUPT, "table %s: unsupported format version %u", r->path,
+                        (unsigned)version);
+    if (skv__get_u32(foot + SKV_SST_FOOTER_HANDLES + 4) !=
+        skv__checksum(foot, SKV_SST_FOOTER_HANDLES + 4))
+        return skv__err(SKV_ECORRUPT, "table %s: footer checksum mismatch", r->path);
+    SkvSstHandle ih, fh, ph;
+    const uint8_t *p = foot, *hend = foot + SKV_SST_FOOTER_HANDLES;
+    if (skv__sst_handle_decode(&p, hend, &ih) || skv__sst_handle_decode(&p, hend, &fh) ||
+        skv__sst_handle_decode(&p, hend, &ph) || ih.size == 0 || ph.size == 0)
+        return skv__err(SKV_ECORRUPT, "table %s: footer handles are malformed", r->path);
+    uint64_t data_end = ih.off < ph.off ? ih.off : ph.off;
+    if (fh.size > 0 && fh.off < data_end) data_end = fh.off;
+
+    uint8_t *buf;
+    size_t n;
+    uint64_t nblocks = 0;
+    if ((rc = tblr_read(r, ph, "properties", 0, &buf, &n)) != SKV_OK) return rc;
+    rc = tblr_parse_props(r, buf, n, &nblocks);
+    free(buf);
+    if (rc != SKV_OK) return rc;
+
+    if ((rc = tblr_read(r, ih, "index", 0, &buf, &n)) != SKV_OK) return rc;
+    rc = tblr_load_index(r, buf, n, data_end);
+    free(buf);
+    if (rc != SKV_OK) return rc;
+    const SkvSstIndexEntry *last = &r->index[r->nblocks - 1];
+    if (r->nblocks != nblocks || r->nblocks > r->props.entries ||
+        skv__key_cmp(r->index_keys + last->key_off, last->klen, r->props.largest,
+                     r->props.largest_len) != 0 ||
+        skv__key_cmp(r->index_keys, r->index[0].klen, r->props.smallest, r->props.smallest_len) < 0)
+        return skv__err(SKV_ECORRUPT, "table %s: properties disagree with the index", r->path);
+
+    if (fh.size > 0) {
+        rc = tblr_read(r, fh, "filter", 0, &r->filter, &r->filter_len);
+        if (rc == SKV_ECORRUPT) {
+            /* a damaged filter is dropped: every key "may be present" */
+            r->filter = NULL;
+            r->filter_len = 0;
+            skv__errmsg_clear();
+            rc = SKV_OK;
+        }
+    }
+    return rc;
+}
+
+int skv__sst_open(SkvEnv *env, const char *path, uint64_t file_number, SkvCache *cache,
+                  SkvSstReader **out) {
+    *out = NULL;
+    SkvSstReader *r = calloc(1, sizeof *r);
+    size_t plen = strlen(path);
+    if (r) r->path = malloc(plen + 1);
+    if (!r || !r->path) {
+        free(r);
+        return skv__err(SKV_ENOMEM, "out of memory opening table %s", path);
+    }
+    memcpy(r->path, path, plen + 1);
+    r->env = env;
+    r->file_number = file_number;
+    r->cache = cache;
+    int rc = tblr_open(r);
+    if (rc != SKV_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", skv__errmsg_get());
+        skv__sst_close(r);
+        return skv__err(rc, "%s", msg);
+    }
+    *out = r;
+    return SKV_OK;
+}
+
+void skv__sst_close(SkvSstReader *r) {
+    if (!r) return;
+    if (r->file) r->env->close(r->file);
+    free(r->index);
+    free(r->index_keys);
+    free(r->filter);
+    skv__sst_props_free(&r->props);
+    free(r->path);
+    free(r);
+}
+
+const SkvSstProps *skv__sst_props(const SkvSstReader *r) { return &r->props; }
+
+/* ---- data blocks ---- */
+
+void skv__sst_pin_release(SkvSstPin *pin) {
+    if (pin->handle) skv__cache_release(pin->cache, pin->handle);
+    free(pin->owned);
+    pin->cache = NULL;
+    pin->handle = NULL;
+    pin->owned = NULL;
+}
+
+static void tblr_free_loaded(void *value, size_t charge) {
+    (void)charge;
+    free(value);
+}
+
+int skv__sst_load_block(SkvSstReader *r, size_t i, const SkvSstBlock **out, SkvSstPin *pin) {
+    memset(pin, 0, sizeof *pin);
+    *out = NULL;
+    SkvSstHandle h = r->index[i].h;
+    if (r->cache) {
+        SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
+        if (ch) {
+            *out = &((SkvSstLoaded *)skv__cache_value(ch))->blk;
+            pin->cache = r->cache;
+            pin->handle = ch;
+            return SKV_OK;
+        }
+    }
+    uint8_t *buf;
+    size_t len;
+    int rc = tblr_read(r, h, "data", sizeof(SkvSstLoaded), &buf, &len);
+    if (rc != SKV_OK) return rc;
+    SkvSstLoaded *ld = (SkvSstLoaded *)(void *)buf;
+    ld->len = len;
+    if ((rc = skv__sst_block_open(&ld->blk, buf + sizeof *ld, len)) != SKV_OK) {
+        free(buf);
+        return tblr_wrap(rc, r, "data", h.off);
+    }
+    if (r->cache) {
+        SkvCacheHandle *ch = skv__cache_insert(r->cache, r->file_number, h.off, ld,
+                                               sizeof *ld + len, tblr_free_loaded);
+        if (!ch) return skv__err(SKV_ENOMEM, "out of memory caching a block of table %s", r->path);
+        pin->cache = r->cache;
+        pin->handle = ch;
+        *out = &((SkvSstLoaded *)skv__cache_value(ch))->blk;
+        return SKV_OK;
+    }
+    pin->owned = ld;
+    *out = &ld->blk;
+    return SKV_OK;
+}
+
+/* ---- lookups ---- */
+
+size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, uint64_t seq) {
+    size_t lo = 0, hi = r->nblocks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const SkvSstIndexEntry *x = &r->index[mid];
+        int c = skv__key_cmp(r->index_keys + x->key_off, x->klen, key, klen);
+        if (c == 0) c = x->seq > seq ? -1 : x->seq < seq ? 1 : 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, SkvSstEntry *e,
+                 SkvSstPin *pin) {
+    memset(pin, 0, sizeof *pin);
+    if (r->filter && !skv__bloom_may_contain(r->filter, r->filter_len, key, klen))
+        return SKV_NOTFOUND;
+    size_t i = skv__sst_index_find(r, key, klen, snap);
+    if (i == r->nblocks) return SKV_NOTFOUND;
+    const SkvSstBlock *blk;
+    int rc = skv__sst_load_block(r, i, &blk, pin);
+    if (rc != SKV_OK) return rc;
+    SkvSstBlockIter it;
+    if ((rc = skv__sst_blockiter_init(&it, blk)) != SKV_OK) {
+        skv__sst_pin_release(pin);
+        return rc;
+    }
+    skv__sst_blockiter_seek(&it, key, klen, snap);
+    rc = SKV_NOTFOUND;
+    if (skv__sst_blockiter_valid(&it)) {
+        SkvSstEntry x;
+        skv__sst_blockiter_entry(&it, &x);
+        if (x.klen == klen && (klen == 0 || memcmp(x.key, key, klen) == 0)) {
+            *e = x;
+            e->key = key; /* the cursor's key buffer goes away; the bytes are the same */
+            rc = SKV_OK;
+        }
+    }
+    skv__sst_blockiter_free(&it);
+    if (rc != SKV_OK) skv__sst_pin_release(pin);
+    return rc;
+}
