@@ -191,8 +191,41 @@ static int db_flush_recovered(skv_db *db, SkvMemtable **mems, size_t n) {
     return rc;
 }
 
+/* Every table the manifest names must exist with the size it records: a missing or cut
+ * table is damage reported at open, never a file silently dropped from its level. */
+static int db_check_tables(skv_db *db) {
+    SkvVersion *v = skv__vset_current(db->vset);
+    int rc = SKV_OK;
+    for (int l = 0; !rc && l < v->nlevels; l++)
+        for (size_t i = 0; !rc && i < v->nfiles[l]; i++) {
+            const SkvFileMeta *f = v->files[l][i];
+            char *path = skv__db_table_path(db, f->number);
+            SkvFile *file;
+            uint64_t size = 0;
+            if (!path) {
+                rc = SKV_ENOMEM;
+                break;
+            }
+            rc = db->env->open(db->env, path, SKV_ENV_READ, &file);
+            if (rc == SKV_NOTFOUND)
+                rc = skv__err(SKV_ECORRUPT, "%s: table named by the manifest (level %d) is missing",
+                              path, l);
+            else if (!rc) {
+                rc = db->env->size(file, &size);
+                db->env->close(file);
+                if (!rc && size != f->size)
+                    rc = skv__err(SKV_ECORRUPT, "%s: table has %llu bytes, the manifest says %llu",
+                                  path, (unsigned long long)size, (unsigned long long)f->size);
+            }
+            free(path);
+        }
+    skv__version_unref(v);
+    return rc;
+}
+
 static int db_open_tables(skv_db *db) {
     int rc = skv__vset_open(db->env, db->path, db->opt.level_count, &db->vset);
+    if (!rc) rc = db_check_tables(db);
     if (rc) return rc;
     db->block_cache = skv__cache_new(db->opt.block_cache_capacity, 4);
     db->table_cache = skv__cache_new((size_t)db->opt.max_open_files, 4);

@@ -325,6 +325,8 @@ static void test_open_locked(void) { in_tmpdir(lock_body); }
 
 static void test_null_db_handle(void) {
     CHECK_RC(skv_sync(NULL), SKV_EINVAL);
+    CHECK_RC(skv_flush(NULL), SKV_EINVAL);
+    CHECK_RC(skv_compact(NULL), SKV_EINVAL);
     char *v = JUNK;
     CHECK_RC(skv_property(NULL, "stats", &v), SKV_EINVAL);
     CHECK(v == NULL);
@@ -870,8 +872,9 @@ static void after_close_body(const char *dbdir) {
             goto out;
         }
         int rc;
-        if ((rc = skv_sync(db)) != SKV_ECLOSED) {
-            fprintf(stderr, "skv_sync after close returned %s\n", skv_errname(rc));
+        if ((rc = skv_sync(db)) != SKV_ECLOSED || (rc = skv_flush(db)) != SKV_ECLOSED ||
+            (rc = skv_compact(db)) != SKV_ECLOSED) {
+            fprintf(stderr, "skv_sync/flush/compact after close returned %s\n", skv_errname(rc));
             test_failures_++;
             goto out;
         }
