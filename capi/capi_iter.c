@@ -110,5 +110,5 @@ int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, siz
         if (cb(user_data, k, kl, v, vl)) break;
     }
     skv__iter_free(it);
-    return SKV_OK;
+    return rc == SKV_NOTFOUND ? SKV_OK : rc; /* a read error stops the scan */
 }

@@ -322,7 +322,8 @@ SKV_API int skv_iter_value(skv_iter *it, const void **val, size_t *vlen);
  * After the call the iterator stands on the entry after the last one returned.
  * An unpositioned iterator starts with first. Returns SKV_OK with *count > 0, or SKV_NOTFOUND
  * (count 0) when no entry is left.
- * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_ENOMEM. */
+ * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_ENOMEM, SKV_ECORRUPT / SKV_EIO (a table block could
+ * not be read; no entries are returned and the iterator is exhausted). */
 SKV_API int skv_iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes,
                                 const void **buf, size_t *len, size_t *count);
 
@@ -335,7 +336,8 @@ typedef int (*skv_scan_cb)(void *user_data, const void *key, size_t klen, const 
 /* Calls cb once per entry of [lo, hi) in order (flags as for skv_iter_open), at most `limit`
  * entries (0 = no limit), stopping early when cb returns non-zero. Views passed to cb are
  * valid during the call only. Returns SKV_OK (also when stopped early).
- * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM. */
+ * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM, SKV_ECORRUPT / SKV_EIO (a
+ * table block could not be read: the scan stops there; entries before it were correct). */
 SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
                          unsigned flags, size_t limit, skv_scan_cb cb, void *user_data);
 

@@ -149,6 +149,13 @@ static int iter_settle(skv_iter *it, int dir) {
         IterChild *best = NULL;
         for (size_t i = 0; i < it->nkids; i++) {
             IterChild *c = &it->kids[i];
+            int rc = c->valid ? SKV_OK : skv__child_status(c);
+            if (rc) {
+                /* a source that cannot be read could hold the next key or hide one: stop
+                 * rather than return a wrong answer */
+                it->pos = POS_END;
+                return rc;
+            }
             if (c->valid && (!best || iter_cmp_kid(c, best) * dir < 0)) best = c;
         }
         if (!best) break;
@@ -175,10 +182,6 @@ static int iter_settle(skv_iter *it, int dir) {
         }
     }
     it->pos = POS_END;
-    for (size_t i = 0; i < it->nkids; i++) {
-        int rc = skv__child_status(&it->kids[i]);
-        if (rc) return rc;
-    }
     return SKV_NOTFOUND;
 }
 
@@ -280,6 +283,7 @@ int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, con
         rc = skv__iter_next(it);
         if ((max_entries && n >= max_entries) || (max_bytes && used >= max_bytes)) break;
     }
+    if (rc != SKV_OK && rc != SKV_NOTFOUND) return rc; /* a read error: no partial batch */
     *buf = it->batch;
     *len = used;
     *count = n;

@@ -191,8 +191,9 @@ static int db_flush_recovered(skv_db *db, SkvMemtable **mems, size_t n) {
     return rc;
 }
 
-/* Every table the manifest names must exist with the size it records: a missing or cut
- * table is damage reported at open, never a file silently dropped from its level. */
+/* Every table the manifest names must exist with the size it records and a readable footer,
+ * index and properties: a missing or damaged table is reported at open, never a file
+ * silently dropped from its level. */
 static int db_check_tables(skv_db *db) {
     SkvVersion *v = skv__vset_current(db->vset);
     int rc = SKV_OK;
@@ -217,6 +218,11 @@ static int db_check_tables(skv_db *db) {
                     rc = skv__err(SKV_ECORRUPT, "%s: table has %llu bytes, the manifest says %llu",
                                   path, (unsigned long long)size, (unsigned long long)f->size);
             }
+            /* opening the reader checks the footer, index and properties */
+            SkvSstReader *r;
+            SkvCacheHandle *h;
+            if (!rc && !(rc = skv__db_table_get(db, f->number, &r, &h)))
+                skv__db_table_release(db, h);
             free(path);
         }
     skv__version_unref(v);
@@ -225,11 +231,11 @@ static int db_check_tables(skv_db *db) {
 
 static int db_open_tables(skv_db *db) {
     int rc = skv__vset_open(db->env, db->path, db->opt.level_count, &db->vset);
-    if (!rc) rc = db_check_tables(db);
     if (rc) return rc;
     db->block_cache = skv__cache_new(db->opt.block_cache_capacity, 4);
     db->table_cache = skv__cache_new((size_t)db->opt.max_open_files, 4);
-    return db->block_cache && db->table_cache ? SKV_OK : SKV_ENOMEM;
+    if (!db->block_cache || !db->table_cache) return SKV_ENOMEM;
+    return db_check_tables(db);
 }
 
 int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db **out) {

@@ -38,12 +38,19 @@ static int recover_new_mem(RecoverState *st) {
     return SKV_OK;
 }
 
+/* Prefixes the thread's error message with the segment's path. */
+static int recover_fail(const RecoverState *st, int rc) {
+    char detail[400];
+    snprintf(detail, sizeof detail, "%s", skv__errmsg_get());
+    return skv__err(rc, "%s: %s", st->path, detail);
+}
+
 static int recover_record(void *ud, const void *rec, size_t len) {
     RecoverState *st = ud;
     skv_db *db = st->db;
     SkvBatchReader r;
     int rc = skv__batch_open(&r, rec, len);
-    if (rc) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
+    if (rc) return recover_fail(st, rc);
     if (r.first_seq < st->next || r.count == 0)
         return skv__err(SKV_ECORRUPT,
                         "%s: commit record with sequence %" PRIu64 " after sequence %" PRIu64,
@@ -56,7 +63,7 @@ static int recover_record(void *ud, const void *rec, size_t len) {
     uint64_t seq;
     while ((rc = skv__batch_next(&r, &w, &seq)) == SKV_OK)
         if ((rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen))) return rc;
-    if (rc != SKV_NOTFOUND) return skv__err(rc, "%s: %s", st->path, skv__errmsg_get());
+    if (rc != SKV_NOTFOUND) return recover_fail(st, rc);
     st->next = r.first_seq + r.count;
     if (st->next > db->next_seq) db->next_seq = st->next;
     if (r.commit_ts > db->last_ts) db->last_ts = r.commit_ts;
