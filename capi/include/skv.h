@@ -140,12 +140,12 @@ SKV_API int skv_options_new(skv_options **out);
  *                                  live snapshots need; a transaction whose snapshot is older
  *                                  than what it forgot gets SKV_ERETRY (1 .. 2^32-1)
  *   create_if_missing (true)       create the directory when it does not exist
- *   block_size (8192)              target bytes of a table data block (256 .. 64 MiB)
+ *   block_size (4096)              target bytes of a table data block (256 .. 64 MiB)
  *   block_restart_interval (16)    keys between restart points in a block (1 .. 1024)
  *   filter_bits_per_key (10)       bloom filter bits per key; 0 = no filter (0 .. 100)
  *   compression (none,none,zstd)   none | zstd, or a comma list per level (the last repeats)
  *   zstd_level (1)                 1 .. 19
- *   block_cache_capacity (33554432) bytes of table blocks kept in memory; 0 = none
+ *   block_cache_capacity (67108864) bytes of table blocks kept in memory; 0 = none
  *   level_count (7)                levels of the tree, 2 .. 16
  *   level0_max_files (4)           level-0 files that trigger a compaction into level 1
  *   max_bytes_for_level (268435456) target bytes of level 1

@@ -1,7 +1,7 @@
 /*
  * db_iter.c — the user-facing iterator: merges a transaction's own writes (copied when the
  * iterator opens) with the memtables and table files of its view at its snapshot (one child
- * per memtable and per table), shows each user key once
+ * per memtable, per level-0 file and per deeper level), shows each user key once
  * (its newest visible version; tombstones hide the key), keeps to [lo, hi), moves both
  * ways, and can copy runs of entries into one buffer for the language packages.
  */
@@ -75,8 +75,7 @@ void skv__iter_free(skv_iter *it) {
     free(it->ws);
     free(it->ws_data);
     for (size_t i = 0; it->kids && i < it->nkids; i++) {
-        if (it->kids[i].ti) skv__sst_iter_free(it->kids[i].ti);
-        if (it->kids[i].table) skv__db_table_release(it->txn->db, it->kids[i].table);
+        if (it->kids[i].type == CHILD_TABLES) skv__leveliter_free(&it->kids[i].li);
         free(it->kids[i].kbuf);
     }
     free(it->kbuf);
@@ -116,14 +115,13 @@ int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, s
         c->snap = txn->snap->seq;
         skv__memiter_init(&c->mi, it->view->mems[i].mem);
     }
+    /* one child per level-0 file (they overlap), one per deeper level (its files do not) */
     for (int l = 0; !rc && ver && l < ver->nlevels; l++)
-        for (size_t i = 0; !rc && i < ver->nfiles[l]; i++) {
+        for (size_t i = 0; i < ver->nfiles[l]; i += l ? ver->nfiles[l] : 1) {
             IterChild *c = &it->kids[it->nkids++];
-            SkvSstReader *r;
-            c->type = CHILD_TABLE;
+            c->type = CHILD_TABLES;
             c->snap = txn->snap->seq;
-            if (!(rc = skv__db_table_get(txn->db, ver->files[l][i]->number, &r, &c->table)))
-                rc = skv__sst_iter_new(r, &c->ti);
+            skv__leveliter_init(&c->li, txn->db, ver->files[l] + i, l ? ver->nfiles[l] : 1);
         }
     if (rc) {
         skv__iter_free(it);
@@ -218,7 +216,7 @@ static int iter_step(skv_iter *it, int dir) {
         IterChild *c = &it->kids[i];
         if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {
             if (dir > 0)
-                skv__child_seek_ge(c, k.key, k.klen, 1);
+                skv__child_next(c, k.key, k.klen);
             else
                 skv__child_seek_le(c, k.key, k.klen, 1);
         }

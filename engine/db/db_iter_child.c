@@ -1,8 +1,9 @@
 /*
- * db_iter_child.c — one source of a merged iterator: a memtable or a table file seen at a
- * snapshot (each user key shows its newest version with sequence <= snapshot, tombstones
- * included), or a transaction's own writes (a sorted array, latest write per key). Children
- * move in user-key order; the merge (db_iter.c) decides which child wins a key.
+ * db_iter_child.c — one source of a merged iterator: a memtable, or table files (one level-0
+ * file, or a whole deeper level), seen at a snapshot (each user key shows its newest version with
+ * sequence <= snapshot, tombstones included), or a transaction's own writes (a sorted array, latest
+ * write per key). Children move in user-key order; the merge (db_iter.c) decides which child wins a
+ * key.
  */
 #include "db/db_iter_child.h"
 
@@ -21,9 +22,9 @@ const uint8_t *skv__hold_key(uint8_t **buf, size_t *cap, const void *key, size_t
     return *buf ? *buf : (const uint8_t *)"";
 }
 
-/* Cursor primitives over the two ordered sources (memtable, table). */
+/* Cursor primitives over the two ordered sources (memtable, tables). */
 static int child_valid(const IterChild *c) {
-    return c->type == CHILD_MEM ? skv__memiter_valid(&c->mi) : skv__sst_iter_valid(c->ti);
+    return c->type == CHILD_MEM ? skv__memiter_valid(&c->mi) : skv__leveliter_valid(&c->li);
 }
 
 static void child_read(IterChild *c) {
@@ -32,7 +33,7 @@ static void child_read(IterChild *c) {
         return;
     }
     SkvSstEntry e;
-    skv__sst_iter_entry(c->ti, &e);
+    skv__leveliter_entry(&c->li, &e);
     c->cur = (SkvMemEntry){.key = e.key,
                            .klen = e.klen,
                            .val = e.val,
@@ -46,21 +47,21 @@ static void child_next(IterChild *c) {
     if (c->type == CHILD_MEM)
         skv__memiter_next(&c->mi);
     else
-        skv__sst_iter_next(c->ti);
+        skv__leveliter_next(&c->li);
 }
 
 static void child_seek(IterChild *c, const void *key, size_t klen, uint64_t seq) {
     if (c->type == CHILD_MEM)
         skv__memiter_seek(&c->mi, key, klen, seq);
     else
-        skv__sst_iter_seek(c->ti, key, klen, seq);
+        skv__leveliter_seek(&c->li, key, klen, seq);
 }
 
 static void child_seek_before(IterChild *c, const void *key, size_t klen, uint64_t seq) {
     if (c->type == CHILD_MEM)
         skv__memiter_seek_before(&c->mi, key, klen, seq);
     else
-        skv__sst_iter_seek_before(c->ti, key, klen, seq);
+        skv__leveliter_seek_before(&c->li, key, klen, seq);
 }
 
 /* Forward: skip versions newer than the snapshot; lands on a key's newest visible one. */
@@ -128,7 +129,7 @@ void skv__child_seek_ge(IterChild *c, const void *key, size_t klen, int strict) 
         if (c->type == CHILD_MEM)
             skv__memiter_first(&c->mi);
         else
-            skv__sst_iter_first(c->ti);
+            skv__leveliter_first(&c->li);
     } else {
         /* (key, 0) sorts after every version of key: the next key's first entry */
         child_seek(c, key, klen, strict ? 0 : c->snap);
@@ -147,7 +148,7 @@ void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict) 
         if (c->type == CHILD_MEM)
             skv__memiter_last(&c->mi);
         else
-            skv__sst_iter_last(c->ti);
+            skv__leveliter_last(&c->li);
     } else {
         /* last entry < (key, MAX) is the oldest version of the previous key; last entry
          * < (key, 0) is the oldest version of key itself */
@@ -156,6 +157,26 @@ void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict) 
     child_settle_bwd(c);
 }
 
+void skv__child_next(IterChild *c, const void *key, size_t klen) {
+    if (c->type == CHILD_WRITES) {
+        c->pos++;
+        child_ws_load(c);
+        return;
+    }
+    /* step over the older versions of key (usually none or a few); after many, seek past */
+    for (int steps = 0;; steps++) {
+        if (steps == 8) {
+            child_seek(c, key, klen, 0);
+            break;
+        }
+        child_next(c);
+        if (!child_valid(c)) break;
+        child_read(c);
+        if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) break;
+    }
+    child_settle_fwd(c);
+}
+
 int skv__child_status(const IterChild *c) {
-    return c->type == CHILD_TABLE ? skv__sst_iter_status(c->ti) : SKV_OK;
+    return c->type == CHILD_TABLES ? skv__leveliter_status(&c->li) : SKV_OK;
 }

@@ -6,16 +6,37 @@
 
 #include "db/db.h"
 
-enum { CHILD_WRITES, CHILD_MEM, CHILD_TABLE };
+enum { CHILD_WRITES, CHILD_MEM, CHILD_TABLES };
+
+/* The files of one level walked as one table (db_iter_level.c). */
+typedef struct {
+    skv_db *db;
+    SkvFileMeta *const *files;
+    size_t n, fi; /* fi: the open file, n when none */
+    SkvSstIter *ti;
+    SkvCacheHandle *h;
+    int err;
+} SkvLevelIter;
+
+void skv__leveliter_init(SkvLevelIter *it, skv_db *db, SkvFileMeta *const *files, size_t n);
+void skv__leveliter_free(SkvLevelIter *it);
+int skv__leveliter_valid(const SkvLevelIter *it);
+int skv__leveliter_status(const SkvLevelIter *it);
+void skv__leveliter_entry(const SkvLevelIter *it, SkvSstEntry *e);
+void skv__leveliter_first(SkvLevelIter *it);
+void skv__leveliter_last(SkvLevelIter *it);
+void skv__leveliter_next(SkvLevelIter *it);
+/* first entry >= (key, seq) / last entry < (key, seq), in internal order */
+void skv__leveliter_seek(SkvLevelIter *it, const void *key, size_t klen, uint64_t seq);
+void skv__leveliter_seek_before(SkvLevelIter *it, const void *key, size_t klen, uint64_t seq);
 
 typedef struct {
     int type;
     uint64_t snap;
     /* CHILD_MEM */
     SkvMemIter mi;
-    /* CHILD_TABLE: the reader is pinned in the table cache while the child lives */
-    SkvSstIter *ti;
-    SkvCacheHandle *table;
+    /* CHILD_TABLES: a level-0 file, or all the files of a deeper level */
+    SkvLevelIter li;
     /* CHILD_WRITES: sorted latest writes */
     const SkvWrite *ws;
     size_t nws, pos;
@@ -29,6 +50,9 @@ typedef struct {
 void skv__child_seek_ge(IterChild *c, const void *key, size_t klen, int strict);
 /* Positions on the last key <= key (< key when strict); NULL key = the last key. */
 void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict);
+/* From the child's current key (passed in, held by the caller), on to the next key: the
+ * same as skv__child_seek_ge(key, strict) but by stepping. */
+void skv__child_next(IterChild *c, const void *key, size_t klen);
 /* SKV_OK, or the read error a table child met (the child is then invalid). */
 int skv__child_status(const IterChild *c);
 

@@ -18,13 +18,13 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->flush_on_close = 1;
     o->conflict_window = 1000000;
     o->create_if_missing = 1;
-    o->block_size = 8192;
+    o->block_size = 4096;
     o->block_restart_interval = 16;
     o->filter_bits_per_key = 10;
     for (int i = 0; i < SKV_MAX_LEVELS; i++)
         o->compression[i] = i < 2 ? SKV_SST_COMPRESS_NONE : SKV_SST_COMPRESS_ZSTD;
     o->zstd_level = 1;
-    o->block_cache_capacity = 32u << 20;
+    o->block_cache_capacity = 64u << 20;
     o->level_count = 7;
     o->level0_max_files = 4;
     o->max_bytes_for_level = 256u << 20;

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct bench_db {
     skv_db *db;
@@ -35,6 +36,16 @@ static bench_db *skv_bench_open(const char *dir) {
     /* no table compression, as for the peers; a library without the option has none */
     rc = skv_options_set(opts, "compression", "none");
     if (rc != SKV_OK && rc != SKV_EINVAL) skv_fail("skv_options_set compression", rc);
+    /* SKV_BENCH_OPTIONS="name=value,name=value" sets more options (for tuning runs) */
+    const char *extra = getenv("SKV_BENCH_OPTIONS");
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", extra ? extra : "");
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) bench_die("skv", "SKV_BENCH_OPTIONS wants name=value pairs");
+        *eq = '\0';
+        if ((rc = skv_options_set(opts, kv, eq + 1)) != SKV_OK) skv_fail(kv, rc);
+    }
     rc = skv_open(dir, opts, &b->db);
     skv_options_free(opts);
     if (rc != SKV_OK) skv_fail("skv_open", rc);
