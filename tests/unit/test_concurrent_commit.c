@@ -332,7 +332,49 @@ static void test_group_commit_shares_fsyncs(void) {
     CHECK(syncs > 0 && syncs < immediate);
 }
 
+/* Tiny memtables and stall thresholds of one: writers wait for the background thread
+ * (stall), never fail, and every commit lands. */
+static void test_stalls_never_fail(void) {
+    SkvMemFs *fs = skv__memfs_new();
+    SkvDbOptions opt;
+    skv__db_options_default(&opt);
+    opt.max_memtable_size = 4096;
+    opt.memtable_stall_threshold = 1;
+    opt.level0_max_files = 2;
+    opt.l0_stall_threshold = 2;
+    opt.max_bytes_for_level = 16384;
+    opt.target_file_size = 8192;
+    skv_db *db = NULL;
+    CHECK_RC(skv__db_open("/db", &opt, skv__memfs_env(fs), &db), SKV_OK);
+    pthread_t th[THREADS];
+    Worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (Worker){db, i, 300, 0};
+        pthread_create(&th[i], NULL, writer_main, &w[i]);
+    }
+    for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < THREADS; i++) CHECK_EQ_U64(w[i].failures, 0);
+    char *stats;
+    CHECK_RC(skv_property(db, "stats", &stats), SKV_OK);
+    const char *line = strstr(stats, "stalls:");
+    if (line) printf("  %.*s\n", (int)strcspn(line, "\n"), line);
+    CHECK(line != NULL);
+    skv_free(stats);
+    skv_txn *t;
+    CHECK_RC(skv_txn_begin(db, SKV_TXN_READ_ONLY, &t), SKV_OK);
+    skv_iter *it;
+    CHECK_RC(skv_iter_open(t, NULL, 0, NULL, 0, 0, &it), SKV_OK);
+    int n = 0;
+    for (int rc = skv_iter_first(it); rc == SKV_OK; rc = skv_iter_next(it)) n++;
+    CHECK_EQ_U64(n, THREADS * 300);
+    skv_iter_free(it);
+    skv_txn_free(t);
+    CHECK_RC(skv_close(db), SKV_OK);
+    skv__memfs_free(fs);
+}
+
 static const TestCase TESTS[] = {{"many_committers", test_many_committers},
+                                 {"stalls_never_fail", test_stalls_never_fail},
                                  {"no_lost_update", test_no_lost_update},
                                  {"no_read_skew", test_no_read_skew},
                                  {"async_commits", test_async_commits},
