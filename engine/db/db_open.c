@@ -230,7 +230,7 @@ static int db_check_tables(skv_db *db) {
 }
 
 static int db_open_tables(skv_db *db) {
-    int rc = skv__vset_open(db->env, db->path, db->opt.level_count, &db->vset);
+    int rc = skv__vset_load(db->env, db->path, db->opt.level_count, &db->vset);
     if (rc) return rc;
     db->block_cache = skv__cache_new(db->opt.block_cache_capacity, 4);
     db->table_cache = skv__cache_new((size_t)db->opt.max_open_files, 4);
@@ -266,6 +266,8 @@ int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db 
     if ((rc = env->mkdir(env, db->wal_dir)) || (rc = env->sync_dir(env, db->path))) goto fail;
     if ((rc = db_open_tables(db))) goto fail;
     if ((rc = skv__db_recover(db, &mems, &nmems))) goto fail;
+    /* everything read and checked: only now is the manifest rewritten */
+    if ((rc = skv__vset_start(db->vset))) goto fail;
     rc = SKV_ENOMEM;
     if (!(db->oracle = skv__oracle_new(db->opt.conflict_window))) goto fail;
     if (!(wal_path = skv__db_wal_path(db, ++db->wal_number))) goto fail;

@@ -74,6 +74,11 @@ typedef struct SkvVersionSet SkvVersionSet;
  * holding the whole current state, fsyncs it, points CURRENT at it (temp + fsync + rename +
  * directory fsync) and removes the old manifest. nlevels: the level_count option. */
 int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **out);
+/* The two halves of skv__vset_open: load reads CURRENT and the manifest and writes nothing
+ * (so a database whose other files turn out damaged is left as it was); start writes the
+ * new manifest, moves CURRENT to it and removes the old one. */
+int skv__vset_load(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **out);
+int skv__vset_start(SkvVersionSet *vs);
 void skv__vset_close(SkvVersionSet *vs);
 /* The current version with a reference the caller releases with skv__version_unref. */
 SkvVersion *skv__vset_current(SkvVersionSet *vs);

@@ -39,6 +39,7 @@ struct SkvVersionSet {
     SkvWalWriter *log;   /* the live manifest; NULL after a failed write (the next apply
                             starts a new manifest) */
     _Atomic uint64_t next_file, log_number, last_seq, last_ts, manifest_number;
+    int had_current; /* CURRENT existed at load */
 };
 
 /* ---- names ---- */
@@ -283,7 +284,7 @@ static int vset_recover(SkvVersionSet *vs, char **names, size_t count, int *foun
     return SKV_OK;
 }
 
-int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **out) {
+int skv__vset_load(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **out) {
     if (nlevels < 1 || nlevels > SKV_MAX_LEVELS)
         return skv__err(SKV_EINVAL, "level count %d out of range 1..%d", nlevels, SKV_MAX_LEVELS);
     SkvVersionSet *vs = calloc(1, sizeof *vs);
@@ -298,7 +299,7 @@ int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **ou
     atomic_init(&vs->manifest_number, 0);
     char **names = NULL;
     size_t count = 0;
-    int found = 0, rc = SKV_OK;
+    int rc = SKV_OK;
     vs->dir = malloc(strlen(dir) + 1);
     if (!vs->dir) rc = skv__err(SKV_ENOMEM, "%s: out of memory", dir);
     if (rc == SKV_OK) {
@@ -306,18 +307,12 @@ int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **ou
         rc = skv__version_build(NULL, nlevels, NULL, &vs->current);
     }
     if (rc == SKV_OK) rc = env->list(env, dir, &names, &count);
-    if (rc == SKV_OK) rc = vset_recover(vs, names, count, &found);
+    if (rc == SKV_OK) rc = vset_recover(vs, names, count, &vs->had_current);
     /* numbers of leftover manifests (from a crash while starting one) are not reused */
     uint64_t number;
     for (size_t i = 0; i < count && rc == SKV_OK; i++)
         if (vset_parse_manifest_name(names[i], strlen(names[i]), &number))
             vset_raise(&vs->next_file, vset_above(number));
-    if (rc == SKV_OK) rc = vset_new_manifest(vs, NULL, 0, !found);
-    /* every other manifest is now garbage */
-    uint64_t live = atomic_load(&vs->manifest_number);
-    for (size_t i = 0; i < count && rc == SKV_OK; i++)
-        if (vset_parse_manifest_name(names[i], strlen(names[i]), &number) && number != live)
-            vset_remove_quietly(vs, names[i]);
     skv__env_free_list(names, count);
     if (rc != SKV_OK) {
         skv__vset_close(vs);
@@ -325,6 +320,29 @@ int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **ou
     }
     *out = vs;
     return SKV_OK;
+}
+
+int skv__vset_start(SkvVersionSet *vs) {
+    char **names = NULL;
+    size_t count = 0;
+    int rc = vset_new_manifest(vs, NULL, 0, !vs->had_current);
+    if (rc == SKV_OK) rc = vs->env->list(vs->env, vs->dir, &names, &count);
+    /* every other manifest is now garbage */
+    uint64_t live = atomic_load(&vs->manifest_number), number;
+    for (size_t i = 0; i < count && rc == SKV_OK; i++)
+        if (vset_parse_manifest_name(names[i], strlen(names[i]), &number) && number != live)
+            vset_remove_quietly(vs, names[i]);
+    if (rc == SKV_OK) skv__env_free_list(names, count);
+    return rc;
+}
+
+int skv__vset_open(SkvEnv *env, const char *dir, int nlevels, SkvVersionSet **out) {
+    int rc = skv__vset_load(env, dir, nlevels, out);
+    if (rc == SKV_OK && (rc = skv__vset_start(*out)) != SKV_OK) {
+        skv__vset_close(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void skv__vset_close(SkvVersionSet *vs) {
