@@ -214,6 +214,8 @@ void skv__db_table_release(skv_db *db, SkvCacheHandle *h);
  * SKV_OK with *e (views valid while *pin is held), SKV_NOTFOUND, or a read error. */
 int skv__view_get_any(skv_db *db, const SkvView *v, const void *key, size_t klen, uint64_t snap,
                       SkvMemEntry *e, SkvSstPin *pin);
+/* The metadata of a finished table file (pointing at the props' keys, not copying them). */
+SkvFileMeta skv__db_file_meta(uint64_t number, const SkvSstProps *p);
 /* Writes a memtable to a new level-0 table; fills meta (number, keys...) on success. A
  * memtable with no entries gives SKV_NOTFOUND (no file). */
 int skv__db_write_level0(skv_db *db, SkvMemtable *m, SkvFileMeta *meta);

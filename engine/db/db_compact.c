@@ -73,16 +73,8 @@ static int compact_finish_file(CompactOut *o, uint64_t number) {
     int rc = skv__sst_builder_finish(o->b, &p);
     o->b = NULL;
     if (rc) return rc;
-    SkvFileMeta m = {.number = number,
-                     .size = p.size,
-                     .entries = p.entries,
-                     .min_seq = p.min_seq,
-                     .max_seq = p.max_seq,
-                     .smallest = p.smallest,
-                     .largest = p.largest,
-                     .smallest_len = (uint32_t)p.smallest_len,
-                     .largest_len = (uint32_t)p.largest_len};
-    rc = skv__edit_add(o->edit, o->out_level, &m);
+    SkvFileMeta m = skv__db_file_meta(number, &p);
+    rc = skv__edit_add(o->edit, o->out_level, &m); /* copies the keys */
     o->written += p.size;
     skv__sst_props_free(&p);
     return rc;

@@ -132,17 +132,21 @@ int skv__db_write_level0(skv_db *db, SkvMemtable *m, SkvFileMeta *meta) {
     }
     SkvSstProps p;
     if ((rc = skv__sst_builder_finish(b, &p))) return rc;
-    *meta = (SkvFileMeta){.number = number,
-                          .size = p.size,
-                          .entries = p.entries,
-                          .min_seq = p.min_seq,
-                          .max_seq = p.max_seq,
-                          .smallest = p.smallest,
-                          .largest = p.largest,
-                          .smallest_len = (uint32_t)p.smallest_len,
-                          .largest_len = (uint32_t)p.largest_len};
+    *meta = skv__db_file_meta(number, &p); /* takes over the props' keys */
     db->flush_bytes += p.size;
     return SKV_OK;
+}
+
+SkvFileMeta skv__db_file_meta(uint64_t number, const SkvSstProps *p) {
+    return (SkvFileMeta){.number = number,
+                         .size = p->size,
+                         .entries = p->entries,
+                         .min_seq = p->min_seq,
+                         .max_seq = p->max_seq,
+                         .smallest = p->smallest,
+                         .largest = p->largest,
+                         .smallest_len = (uint32_t)p->smallest_len,
+                         .largest_len = (uint32_t)p->largest_len};
 }
 
 static int table_cmp_u64(const void *a, const void *b) {

@@ -94,12 +94,14 @@ int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const
     /* the predecessor at every level (this thread is the only writer) */
     SkvMemSklNode *prev[SKV_MEM_SKL_MAX_HEIGHT];
     int top = skl_height_now(s);
-    SkvMemSklNode *x = s->head;
+    SkvMemSklNode *x = s->head, *last_after = NULL;
     for (int level = top - 1;;) {
         SkvMemSklNode *nx = atomic_load_explicit(&x->next[level], memory_order_relaxed);
-        if (nx && skl_before(nx, key, klen, seq)) {
+        /* a node already found after the key, one level up, need not be compared again */
+        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
             x = nx;
         } else {
+            last_after = nx;
             prev[level] = x;
             if (level == 0) break;
             level--;
@@ -122,13 +124,14 @@ int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const
 
 const SkvMemSklNode *skv__mem_skl_seek_ge(const SkvMemSkl *s, const void *key, size_t klen,
                                           uint64_t seq) {
-    const SkvMemSklNode *x = s->head;
+    const SkvMemSklNode *x = s->head, *last_after = NULL;
     for (int level = skl_height_now(s) - 1;;) {
         const SkvMemSklNode *nx = skl_link(x, level);
-        if (nx && skl_before(nx, key, klen, seq)) {
+        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
             x = nx;
         } else {
             if (level == 0) return nx;
+            last_after = nx;
             level--;
         }
     }
@@ -136,13 +139,14 @@ const SkvMemSklNode *skv__mem_skl_seek_ge(const SkvMemSkl *s, const void *key, s
 
 const SkvMemSklNode *skv__mem_skl_seek_lt(const SkvMemSkl *s, const void *key, size_t klen,
                                           uint64_t seq) {
-    const SkvMemSklNode *x = s->head;
+    const SkvMemSklNode *x = s->head, *last_after = NULL;
     for (int level = skl_height_now(s) - 1;;) {
         const SkvMemSklNode *nx = skl_link(x, level);
-        if (nx && skl_before(nx, key, klen, seq)) {
+        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
             x = nx;
         } else {
             if (level == 0) return x == s->head ? NULL : x;
+            last_after = nx;
             level--;
         }
     }

@@ -102,7 +102,8 @@ static void test_every_op_every_fault(void) {
     }
     wl_free(&wl);
     printf("seed %" PRIu64 ": %" PRIu64 " ops x %zu fault kinds = %zu fault cases (%zu had no "
-           "effect: short write on a non-append); failed at open %zu, commit %zu, skv_sync "
+           "effect: a short write on a non-append, or one failed removal of an obsolete file); "
+           "failed at open %zu, commit %zu, skv_sync "
            "%zu, close %zu; %zu failed commits survived a process crash whole\n",
            seed, K, sizeof FAULT_KINDS / sizeof FAULT_KINDS[0], cases, no_effect,
            at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
