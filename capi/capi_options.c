@@ -92,7 +92,8 @@ static int capi_table_option(SkvDbOptions *o, const char *name, const char *valu
                  {"memtable_stall_threshold", 1, 1000},
                  {"l0_stall_threshold", 1, 10000},
                  {"target_file_size", 4096, (uint64_t)1 << 40},
-                 {"max_open_files", 16, 1000000}};
+                 {"max_open_files", 16, 1000000},
+                 {"index_partition_size", 0, 64u << 20}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         if (strcmp(name, sizes[i].name) != 0) continue;
         if ((rc = opt_size(name, value, sizes[i].lo, sizes[i].hi, &x))) return rc;
@@ -108,7 +109,8 @@ static int capi_table_option(SkvDbOptions *o, const char *name, const char *valu
         case 8: o->memtable_stall_threshold = (int)x; break;
         case 9: o->l0_stall_threshold = (int)x; break;
         case 10: o->target_file_size = x; break;
-        default: o->max_open_files = (int)x; break;
+        case 11: o->max_open_files = (int)x; break;
+        default: o->index_partition_size = (size_t)x; break;
         }
         return SKV_OK;
     }

@@ -142,6 +142,8 @@ SKV_API int skv_options_new(skv_options **out);
  *   create_if_missing (true)       create the directory when it does not exist
  *   block_size (4096)              target bytes of a table data block (256 .. 64 MiB)
  *   block_restart_interval (16)    keys between restart points in a block (1 .. 1024)
+ *   index_partition_size (16384)   a table index larger than this is split into partitions
+ *                                  read on demand; 0 = never
  *   filter_bits_per_key (10)       bloom filter bits per key; 0 = no filter (0 .. 100)
  *   compression (none,none,zstd)   none | zstd, or a comma list per level (the last repeats)
  *   zstd_level (1)                 1 .. 19

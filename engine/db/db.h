@@ -28,6 +28,7 @@ typedef struct {
     int create_if_missing;
     /* tables */
     size_t block_size;
+    size_t index_partition_size;
     int block_restart_interval;
     int filter_bits_per_key;
     int compression[SKV_MAX_LEVELS]; /* SKV_SST_COMPRESS_* per level */

@@ -19,6 +19,7 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->conflict_window = 1000000;
     o->create_if_missing = 1;
     o->block_size = 4096;
+    o->index_partition_size = 16384;
     o->block_restart_interval = 16;
     o->filter_bits_per_key = 10;
     for (int i = 0; i < SKV_MAX_LEVELS; i++)

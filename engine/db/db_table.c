@@ -20,6 +20,7 @@ char *skv__db_table_path(const skv_db *db, uint64_t number) {
 void skv__db_sst_options(const skv_db *db, int level, SkvSstOptions *o) {
     skv__sst_options_default(o);
     o->block_size = db->opt.block_size;
+    o->index_partition_size = db->opt.index_partition_size;
     o->restart_interval = db->opt.block_restart_interval;
     o->filter_bits_per_key = db->opt.filter_bits_per_key;
     o->compression = db->opt.compression[level < SKV_MAX_LEVELS ? level : SKV_MAX_LEVELS - 1];

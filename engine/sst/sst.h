@@ -121,8 +121,12 @@ int skv__bloom_may_contain_hash(const void *filter, size_t flen, uint64_t hash);
  * blocks of about block_size bytes, each optionally zstd-compressed, followed by a filter
  * block (bloom over user keys), a properties block, an index block (one entry per data block:
  * the block's last user key + sequence -> offset, size) and a fixed-size footer (handles of
- * the index, filter and properties blocks, format version, magic number). Every block carries
- * a checksum of its stored bytes; a damaged table gives SKV_ECORRUPT naming file and block. */
+ * the index, filter and properties blocks, format version, magic number). An index larger
+ * than index_partition_size is stored in two levels: partition blocks of about that size
+ * (each an index block over a run of data blocks) and a top-level index block with one entry
+ * per partition (its last key -> its handle); the reader then keeps only the top level in
+ * memory and reads partitions on demand through the block cache. Every block carries a
+ * checksum of its stored bytes; a damaged table gives SKV_ECORRUPT naming file and block. */
 
 enum { SKV_SST_COMPRESS_NONE = 0, SKV_SST_COMPRESS_ZSTD = 1 };
 
@@ -132,9 +136,13 @@ typedef struct {
     int filter_bits_per_key; /* 0 = no filter */
     int compression;         /* SKV_SST_COMPRESS_* */
     int zstd_level;
+    /* An index block larger than this many bytes is cut into partitions of about this size
+     * under a top-level index (a two-level index); 0 = never partition. */
+    size_t index_partition_size;
 } SkvSstOptions;
 
-/* block_size 4096, restart_interval 16, 10 filter bits per key, zstd at level 3. */
+/* block_size 4096, restart_interval 16, 10 filter bits per key, zstd at level 3, index
+ * partitions of 16384 bytes. */
 void skv__sst_options_default(SkvSstOptions *o);
 
 /* What a finished table holds (keys malloc'ed; free with skv__sst_props_free). */
@@ -173,10 +181,11 @@ void skv__sst_builder_abandon(SkvSstBuilder *b);
 
 typedef struct SkvSstReader SkvSstReader;
 
-/* Opens a table: reads and checks the footer, index, filter and properties (a filter that
- * fails its checksum is ignored, never trusted). Data blocks are read on demand through the
- * block cache (cache may be NULL: no caching), keyed by (file_number, offset), and their
- * checksums checked at every read from the file. Closing a reader leaves its blocks in the
+/* Opens a table: reads and checks the footer, index (the top-level index of a partitioned
+ * table), filter and properties (a filter that fails its checksum is ignored, never trusted).
+ * Data blocks and index partitions are read on demand through the block cache (cache may be
+ * NULL: no caching), keyed by (file_number, offset), and their checksums checked at every read
+ * from the file. Closing a reader leaves its blocks in the
  * cache (skv__cache_erase_file when the file is deleted). A reader may be shared by threads.
  * Errors: SKV_ECORRUPT (message names the file and what is damaged; also for a missing file
  * or one shorter than the footer), SKV_EIO, SKV_ENOMEM. */
@@ -202,7 +211,8 @@ int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, S
                  SkvSstPin *pin);
 
 /* A cursor over all entries of a table in internal order (same moves as SkvMemIter). Entry
- * views stay valid until the cursor moves. It pins at most one data block at a time. A read
+ * views stay valid until the cursor moves. It pins at most one data block (and one index
+ * partition) at a time. A read
  * error leaves the cursor invalid for good (later moves do nothing) and is reported by
  * skv__sst_iter_status. One thread at a time per cursor. */
 typedef struct SkvSstIter SkvSstIter;

@@ -2,7 +2,8 @@
  * sst_table_builder.c — writing table files: table options and properties, block handles, the
  * builder that cuts data blocks, compresses them with zstd when that pays, stores each with its
  * trailer (compression byte, checksum), collects the key hashes for the filter, and at finish
- * writes the filter, properties and index blocks and the footer. Layout in FORMAT.md.
+ * writes the filter block, the index partitions when the index is large, the properties block,
+ * the index (or top-level index) block and the footer. Layout in FORMAT.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void skv__sst_options_default(SkvSstOptions *o) {
     o->filter_bits_per_key = 10;
     o->compression = SKV_SST_COMPRESS_ZSTD;
     o->zstd_level = 3;
+    o->index_partition_size = 16384;
 }
 
 void skv__sst_props_free(SkvSstProps *p) {
@@ -57,6 +59,7 @@ struct SkvSstBuilder {
     uint64_t *hashes; /* one per distinct user key, for the filter */
     size_t nhashes, hcap;
     uint64_t entries, min_seq, max_seq, nblocks;
+    uint64_t nparts; /* index partitions written (0: the index is one block) */
     uint8_t *smallest;
     size_t smallest_len;
     ZSTD_CCtx *cctx;
@@ -237,7 +240,10 @@ uint64_t skv__sst_builder_size(const SkvSstBuilder *b) {
     uint64_t n = b->offset + SKV_SST_FOOTER_SIZE + 3 * SKV_SST_TRAILER;
     if (skv__sst_block_count(&b->data) > 0)
         n += skv__sst_block_size_estimate(&b->data) + SKV_SST_TRAILER + 40 + b->last_len;
-    n += skv__sst_block_size_estimate(&b->index);
+    size_t ilen = skv__sst_block_size_estimate(&b->index);
+    n += ilen;
+    if (b->o.index_partition_size > 0 && ilen > b->o.index_partition_size) /* top level */
+        n += (ilen / b->o.index_partition_size + 1) * (SKV_SST_TRAILER + 48 + b->last_len) + 12;
     if (b->o.filter_bits_per_key > 0)
         n += ((uint64_t)b->nhashes * (uint64_t)b->o.filter_bits_per_key + 7) / 8 + 9;
     n += 60 + b->smallest_len + b->last_len; /* properties */
@@ -257,9 +263,10 @@ void skv__sst_builder_abandon(SkvSstBuilder *b) {
 }
 
 /* The properties block payload: entries, min seq, max seq, data block count (varints), then
- * the smallest and largest user keys (varint length, bytes). */
+ * the smallest and largest user keys (varint length, bytes), and in a partitioned table the
+ * partition count (varint). */
 static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
-    size_t n = 4 * 10 + 2 * 10 + b->smallest_len + b->last_len;
+    size_t n = 5 * 10 + 2 * 10 + b->smallest_len + b->last_len;
     uint8_t *buf = malloc(n);
     if (!buf) return skv__err(SKV_ENOMEM, "out of memory building table %s", b->path);
     uint8_t *p = buf;
@@ -273,8 +280,50 @@ static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
     p += skv__put_varint(p, b->last_len);
     if (b->last_len) memcpy(p, b->last, b->last_len);
     p += b->last_len;
+    if (b->nparts > 0) p += skv__put_varint(p, b->nparts);
     int rc = tblb_write_block(b, buf, (size_t)(p - buf), 0, h);
     free(buf);
+    return rc;
+}
+
+/* Cuts the finished index block (raw, n bytes) into partitions of about index_partition_size
+ * bytes, writes each, and builds in top the top-level index (each partition's last key ->
+ * its handle). */
+static int tblb_write_partitions(SkvSstBuilder *b, const uint8_t *raw, size_t n,
+                                 SkvSstBlockBuilder *top) {
+    SkvSstBlock blk;
+    SkvSstBlockBuilder part;
+    SkvSstBlockIter it;
+    int rc = skv__sst_block_open(&blk, raw, n);
+    if (rc != SKV_OK) return rc;
+    if ((rc = skv__sst_block_builder_init(&part, 1)) != SKV_OK) return rc;
+    if ((rc = skv__sst_blockiter_init(&it, &blk)) != SKV_OK) {
+        skv__sst_block_builder_free(&part);
+        return rc;
+    }
+    for (skv__sst_blockiter_first(&it); rc == SKV_OK && skv__sst_blockiter_valid(&it);
+         skv__sst_blockiter_next(&it)) {
+        SkvSstEntry e;
+        skv__sst_blockiter_entry(&it, &e);
+        rc = skv__sst_block_add(&part, e.key, e.klen, e.seq, e.kind, e.ts, e.val, e.vlen);
+        int last = it.next >= blk.data_end;
+        if (rc != SKV_OK ||
+            (!last && skv__sst_block_size_estimate(&part) < b->o.index_partition_size))
+            continue;
+        const uint8_t *praw;
+        size_t plen;
+        SkvSstHandle h;
+        uint8_t enc[20];
+        rc = skv__sst_block_finish(&part, &praw, &plen);
+        if (rc == SKV_OK) rc = tblb_write_block(b, praw, plen, 0, &h);
+        if (rc == SKV_OK)
+            rc = skv__sst_block_add(top, e.key, e.klen, e.seq, e.kind, 0, enc,
+                                    skv__sst_handle_encode(enc, h));
+        skv__sst_block_builder_reset(&part);
+        b->nparts++;
+    }
+    skv__sst_blockiter_free(&it);
+    skv__sst_block_builder_free(&part);
     return rc;
 }
 
@@ -291,11 +340,22 @@ static int tblb_finish_file(SkvSstBuilder *b) {
         free(f);
         if (rc != SKV_OK) return rc;
     }
-    if ((rc = tblb_write_props(b, &ph)) != SKV_OK) return rc;
     const uint8_t *raw;
     size_t n;
     if ((rc = skv__sst_block_finish(&b->index, &raw, &n)) != SKV_OK) return rc;
-    if ((rc = tblb_write_block(b, raw, n, 0, &ih)) != SKV_OK) return rc;
+    if (b->o.index_partition_size > 0 && n > b->o.index_partition_size) {
+        SkvSstBlockBuilder top;
+        if ((rc = skv__sst_block_builder_init(&top, 1)) != SKV_OK) return rc;
+        rc = tblb_write_partitions(b, raw, n, &top);
+        if (rc == SKV_OK) rc = tblb_write_props(b, &ph);
+        if (rc == SKV_OK) rc = skv__sst_block_finish(&top, &raw, &n);
+        if (rc == SKV_OK) rc = tblb_write_block(b, raw, n, 0, &ih);
+        skv__sst_block_builder_free(&top);
+        if (rc != SKV_OK) return rc;
+    } else {
+        if ((rc = tblb_write_props(b, &ph)) != SKV_OK) return rc;
+        if ((rc = tblb_write_block(b, raw, n, 0, &ih)) != SKV_OK) return rc;
+    }
 
     uint8_t foot[SKV_SST_FOOTER_SIZE];
     memset(foot, 0, sizeof foot);

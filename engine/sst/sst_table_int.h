@@ -1,7 +1,8 @@
 /*
  * sst_table_int.h — what the table builder, reader and iterator share (not part of the module
  * interface): the stored-block trailer and footer constants, block handles, the reader's
- * in-memory state (footer, decoded index, filter, properties) and data block loading.
+ * in-memory state (footer, decoded index or top-level index, filter, properties), index
+ * partition and data block loading.
  * Layout in FORMAT.md ("Table file").
  */
 #ifndef SKV_SST_TABLE_INT_H
@@ -41,13 +42,22 @@ typedef struct {
     size_t len;
 } SkvSstLoaded;
 
-/* One index entry: the last internal key of a data block and where the block lies. */
+/* One index entry: the last internal key of a block and where the block lies. */
 typedef struct {
-    size_t key_off; /* user key at reader->index_keys + key_off */
+    size_t key_off; /* user key at the owner's keys + key_off */
     size_t klen;
     uint64_t seq;
     SkvSstHandle h;
 } SkvSstIndexEntry;
+
+/* A decoded index block: n >= 1 entries in file order, their user keys in keys. For a
+ * partitioned table a partition (one entry per data block) is a cache value or owned by a pin,
+ * all one allocation. */
+typedef struct {
+    size_t n;
+    const SkvSstIndexEntry *e;
+    const uint8_t *keys;
+} SkvSstPartition;
 
 struct SkvSstReader {
     SkvEnv *env;
@@ -55,20 +65,38 @@ struct SkvSstReader {
     char *path;
     uint64_t file_number;
     SkvCache *cache;
-    SkvSstIndexEntry *index; /* one per data block, in file order */
-    size_t nblocks;
+    /* The index kept in memory: one entry per data block, or for a partitioned table the
+     * top-level index, one entry per partition (key = the partition's last key). */
+    SkvSstIndexEntry *index;
+    size_t nblocks; /* entries of index */
     uint8_t *index_keys;
-    uint8_t *filter; /* NULL: no filter, or one that failed its checksum */
+    SkvSstPartition top; /* a view over index, nblocks and index_keys */
+    int partitioned;
+    uint64_t data_end; /* every data block ends at or before this offset */
+    uint8_t *filter;   /* NULL: no filter, or one that failed its checksum */
     size_t filter_len;
     SkvSstProps props;
 };
 
-/* The first data block whose last entry is >= (key, seq) in internal order; r->nblocks when
- * every block ends before it. */
+/* The first entry of pt whose key is >= (key, seq) in internal order; pt->n when every entry
+ * is smaller. */
+size_t skv__sst_part_find(const SkvSstPartition *pt, const void *key, size_t klen, uint64_t seq);
+
+/* skv__sst_part_find over the in-memory index: a data block, or for a partitioned table a
+ * partition; r->nblocks when every one ends before (key, seq). */
 size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, uint64_t seq);
 
-/* Reads data block i (through the cache when the reader has one) and opens it; *out stays
- * valid while *pin is held. SKV_ECORRUPT naming file and block, SKV_EIO or SKV_ENOMEM. */
-int skv__sst_load_block(SkvSstReader *r, size_t i, const SkvSstBlock **out, SkvSstPin *pin);
+/* Partitions a lookup goes through: r->nblocks when partitioned, else 1 (the whole index). */
+size_t skv__sst_nparts(const SkvSstReader *r);
+
+/* The index partition p (< skv__sst_nparts): for an unpartitioned table &r->top (*pin holds
+ * nothing); otherwise read through the cache when the reader has one, keyed like data blocks,
+ * and checked at every read from the file. *out stays valid while *pin is held. SKV_ECORRUPT
+ * naming file and block, SKV_EIO or SKV_ENOMEM. */
+int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, SkvSstPin *pin);
+
+/* Reads the data block at h (through the cache when the reader has one) and opens it; *out
+ * stays valid while *pin is held. SKV_ECORRUPT naming file and block, SKV_EIO or SKV_ENOMEM. */
+int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin);
 
 #endif /* SKV_SST_TABLE_INT_H */

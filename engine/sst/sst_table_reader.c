@@ -1,8 +1,8 @@
 /*
  * sst_table_reader.c — reading table files: opening a table (footer, properties, index and
  * filter, each checked before it is trusted), reading any stored block (bounds, checksum,
- * bounded zstd decompression), loading data blocks on demand through the block cache, pins,
- * the index search and point lookups. Layout in FORMAT.md.
+ * bounded zstd decompression), loading index partitions and data blocks on demand through the
+ * block cache, pins, the index search and point lookups. Layout in FORMAT.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +92,11 @@ static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t h
 
 /* ---- opening ---- */
 
-static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_t *nblocks) {
+/* The properties block; *nparts receives the optional partition count (0 when absent). */
+static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_t *nblocks,
+                            uint64_t *nparts) {
     const uint8_t *end = p + n;
-    uint64_t v[6];
+    uint64_t v[6], parts = 0;
     SkvSstProps *pr = &r->props;
     size_t m;
     for (int i = 0; i < 4; i++) {
@@ -106,9 +108,16 @@ static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_
     p += m;
     const uint8_t *small = p;
     p += v[4];
-    if (!(m = skv__get_varint(p, end, &v[5])) || v[5] != (uint64_t)(end - p - (ptrdiff_t)m))
+    if (!(m = skv__get_varint(p, end, &v[5])) || v[5] > (uint64_t)(end - p - (ptrdiff_t)m))
         goto bad;
     p += m;
+    const uint8_t *large = p;
+    p += v[5];
+    if (p != end) { /* the partition count, only in a partitioned table */
+        if (!(m = skv__get_varint(p, end, &parts)) || p + m != end || parts == 0 || parts > v[3])
+            goto bad;
+    }
+    p = large;
     if (v[0] == 0 || v[3] == 0 || v[3] > v[0] || v[1] > v[2] || v[2] > SKV_SST_SEQ_MAX ||
         skv__key_cmp(small, (size_t)v[4], p, (size_t)v[5]) > 0)
         goto bad;
@@ -124,54 +133,79 @@ static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_
     pr->min_seq = v[1];
     pr->max_seq = v[2];
     *nblocks = v[3];
+    *nparts = parts;
     return SKV_OK;
 bad:
     return skv__err(SKV_ECORRUPT, "table %s: properties block is malformed", r->path);
 }
 
-/* Decodes the index block into r->index: every entry a restart point (so the keys take no
- * more room than the block), the handles contiguous from offset 0 up to at most data_end. */
-static int tblr_load_index(SkvSstReader *r, const uint8_t *data, size_t n, uint64_t data_end) {
-    SkvSstBlock blk;
-    int rc = skv__sst_block_open(&blk, data, n);
-    if (rc != SKV_OK) return tblr_wrap(rc, r, "index", 0);
-    if (blk.count == 0 || blk.nrestarts != blk.count)
-        return skv__err(SKV_ECORRUPT, "table %s: index block has %u entries and %u restart points",
-                        r->path, blk.count, blk.nrestarts);
-    r->index = calloc(blk.count, sizeof *r->index);
-    r->index_keys = malloc(n);
-    if (!r->index || !r->index_keys)
-        return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
+#define TBLR_ANY UINT64_MAX
+
+/* Decodes the opened index block blk (n bytes, at offset off, `what` for messages) into x
+ * (blk->count entries) and keys (n bytes): every entry a restart point (so the keys take no
+ * more room than the block), the handles contiguous, the first at `first` (TBLR_ANY:
+ * anywhere), each ending at or before `end`. */
+static int tblr_decode_index(const SkvSstReader *r, const SkvSstBlock *blk, size_t n,
+                             const char *what, uint64_t off, uint64_t first, uint64_t end,
+                             SkvSstIndexEntry *x, uint8_t *keys) {
+    if (blk->count == 0 || blk->nrestarts != blk->count)
+        return skv__err(SKV_ECORRUPT,
+                        "table %s: %s block at offset %llu has %u entries and %u restart points",
+                        r->path, what, (unsigned long long)off, blk->count, blk->nrestarts);
     SkvSstBlockIter it;
-    if ((rc = skv__sst_blockiter_init(&it, &blk)) != SKV_OK) return rc;
+    int rc = skv__sst_blockiter_init(&it, blk);
+    if (rc != SKV_OK) return rc;
     size_t used = 0, i = 0;
-    uint64_t next_off = 0;
+    uint64_t next_off = first;
     for (skv__sst_blockiter_first(&it); skv__sst_blockiter_valid(&it);
          skv__sst_blockiter_next(&it), i++) {
         SkvSstEntry e;
         skv__sst_blockiter_entry(&it, &e);
-        SkvSstIndexEntry *x = &r->index[i];
         const uint8_t *p = e.val;
-        if (i >= blk.count || e.klen > n - used ||
-            skv__sst_handle_decode(&p, e.val + e.vlen, &x->h) || p != e.val + e.vlen ||
-            x->h.off != next_off || x->h.size > data_end ||
-            data_end - x->h.size < SKV_SST_TRAILER ||
-            x->h.off > data_end - x->h.size - SKV_SST_TRAILER) {
-            rc = skv__err(SKV_ECORRUPT, "table %s: index entry %zu is malformed", r->path, i);
+        SkvSstHandle h;
+        if (i >= blk->count || e.klen > n - used ||
+            skv__sst_handle_decode(&p, e.val + e.vlen, &h) || p != e.val + e.vlen ||
+            (next_off != TBLR_ANY && h.off != next_off) || h.size > end ||
+            end - h.size < SKV_SST_TRAILER || h.off > end - h.size - SKV_SST_TRAILER) {
+            rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: entry %zu is malformed",
+                          r->path, what, (unsigned long long)off, i);
             break;
         }
-        if (e.klen) memcpy(r->index_keys + used, e.key, e.klen);
-        x->key_off = used;
-        x->klen = e.klen;
-        x->seq = e.seq;
+        if (e.klen) memcpy(keys + used, e.key, e.klen);
+        x[i].key_off = used;
+        x[i].klen = e.klen;
+        x[i].seq = e.seq;
+        x[i].h = h;
         used += e.klen;
-        next_off = x->h.off + x->h.size + SKV_SST_TRAILER;
+        next_off = h.off + h.size + SKV_SST_TRAILER;
     }
     skv__sst_blockiter_free(&it);
-    if (rc == SKV_OK && i != blk.count)
-        rc = skv__err(SKV_ECORRUPT, "table %s: index block is malformed", r->path);
-    r->nblocks = i;
+    if (rc == SKV_OK && i != blk->count)
+        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is malformed", r->path, what,
+                      (unsigned long long)off);
     return rc;
+}
+
+/* Decodes the index block at offset off into r->index: for an unpartitioned table the data
+ * blocks, contiguous from offset 0 up to at most data_end; for a partitioned one the
+ * partitions, contiguous and ending at or before the index block. */
+static int tblr_load_index(SkvSstReader *r, const uint8_t *data, size_t n, uint64_t off,
+                           uint64_t data_end) {
+    SkvSstBlock blk;
+    int rc = skv__sst_block_open(&blk, data, n);
+    if (rc != SKV_OK) return tblr_wrap(rc, r, "index", off);
+    r->index = calloc(blk.count ? blk.count : 1, sizeof *r->index);
+    r->index_keys = malloc(n);
+    if (!r->index || !r->index_keys)
+        return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
+    rc = tblr_decode_index(r, &blk, n, "index", off, r->partitioned ? TBLR_ANY : 0,
+                           r->partitioned ? off : data_end, r->index, r->index_keys);
+    if (rc != SKV_OK) return rc;
+    r->nblocks = blk.count;
+    r->top.n = r->nblocks;
+    r->top.e = r->index;
+    r->top.keys = r->index_keys;
+    return SKV_OK;
 }
 
 static int tblr_open(SkvSstReader *r) {
@@ -216,18 +250,22 @@ static int tblr_open(SkvSstReader *r) {
 
     uint8_t *buf;
     size_t n;
-    uint64_t nblocks = 0;
+    uint64_t nblocks = 0, nparts = 0;
     if ((rc = tblr_read(r, ph, "properties", 0, &buf, &n)) != SKV_OK) return rc;
-    rc = tblr_parse_props(r, buf, n, &nblocks);
+    rc = tblr_parse_props(r, buf, n, &nblocks, &nparts);
     free(buf);
     if (rc != SKV_OK) return rc;
+    r->partitioned = nparts > 0;
 
     if ((rc = tblr_read(r, ih, "index", 0, &buf, &n)) != SKV_OK) return rc;
-    rc = tblr_load_index(r, buf, n, data_end);
+    rc = tblr_load_index(r, buf, n, ih.off, data_end);
     free(buf);
     if (rc != SKV_OK) return rc;
+    /* data blocks lie before the first partition, so the two never share a cache key */
+    if (r->partitioned && r->index[0].h.off < data_end) data_end = r->index[0].h.off;
+    r->data_end = data_end;
     const SkvSstIndexEntry *last = &r->index[r->nblocks - 1];
-    if (r->nblocks != nblocks || r->nblocks > r->props.entries ||
+    if (r->nblocks != (r->partitioned ? nparts : nblocks) || r->nblocks > r->props.entries ||
         skv__key_cmp(r->index_keys + last->key_off, last->klen, r->props.largest,
                      r->props.largest_len) != 0 ||
         skv__key_cmp(r->index_keys, r->index[0].klen, r->props.smallest, r->props.smallest_len) < 0)
@@ -299,10 +337,24 @@ static void tblr_free_loaded(void *value, size_t charge) {
     free(value);
 }
 
-int skv__sst_load_block(SkvSstReader *r, size_t i, const SkvSstBlock **out, SkvSstPin *pin) {
+/* Hands *out and its allocation (of charge bytes) to the cache, or to the pin. */
+static int tblr_keep(SkvSstReader *r, uint64_t off, void *value, size_t charge, SkvSstPin *pin,
+                     SkvCacheHandle **ch) {
+    *ch = NULL;
+    if (r->cache) {
+        *ch = skv__cache_insert(r->cache, r->file_number, off, value, charge, tblr_free_loaded);
+        if (!*ch) return skv__err(SKV_ENOMEM, "out of memory caching a block of table %s", r->path);
+        pin->cache = r->cache;
+        pin->handle = *ch;
+        return SKV_OK;
+    }
+    pin->owned = value;
+    return SKV_OK;
+}
+
+int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin) {
     memset(pin, 0, sizeof *pin);
     *out = NULL;
-    SkvSstHandle h = r->index[i].h;
     if (r->cache) {
         SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
         if (ch) {
@@ -322,28 +374,98 @@ int skv__sst_load_block(SkvSstReader *r, size_t i, const SkvSstBlock **out, SkvS
         free(buf);
         return tblr_wrap(rc, r, "data", h.off);
     }
-    if (r->cache) {
-        SkvCacheHandle *ch = skv__cache_insert(r->cache, r->file_number, h.off, ld,
-                                               sizeof *ld + len, tblr_free_loaded);
-        if (!ch) return skv__err(SKV_ENOMEM, "out of memory caching a block of table %s", r->path);
-        pin->cache = r->cache;
-        pin->handle = ch;
-        *out = &((SkvSstLoaded *)skv__cache_value(ch))->blk;
+    SkvCacheHandle *ch;
+    if ((rc = tblr_keep(r, h.off, ld, sizeof *ld + len, pin, &ch)) != SKV_OK) return rc;
+    *out = ch ? &((SkvSstLoaded *)skv__cache_value(ch))->blk : &ld->blk;
+    return SKV_OK;
+}
+
+/* A partition in memory: the view, then its entries, then its keys, all one allocation. */
+typedef struct {
+    SkvSstPartition view;
+    SkvSstIndexEntry ents[];
+} TblrPart;
+
+static int tblr_key_cmp(const SkvSstPartition *a, size_t i, const SkvSstPartition *b, size_t j) {
+    const SkvSstIndexEntry *x = &a->e[i], *y = &b->e[j];
+    int c = skv__key_cmp(a->keys + x->key_off, x->klen, b->keys + y->key_off, y->klen);
+    if (c == 0) c = x->seq > y->seq ? -1 : x->seq < y->seq ? 1 : 0;
+    return c;
+}
+
+size_t skv__sst_nparts(const SkvSstReader *r) { return r->partitioned ? r->nblocks : 1; }
+
+int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, SkvSstPin *pin) {
+    memset(pin, 0, sizeof *pin);
+    *out = NULL;
+    if (!r->partitioned) {
+        *out = &r->top;
         return SKV_OK;
     }
-    pin->owned = ld;
-    *out = &ld->blk;
+    SkvSstHandle h = r->index[p].h;
+    if (r->cache) {
+        SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
+        if (ch) {
+            *out = &((TblrPart *)skv__cache_value(ch))->view;
+            pin->cache = r->cache;
+            pin->handle = ch;
+            return SKV_OK;
+        }
+    }
+    uint8_t *buf;
+    size_t len;
+    int rc = tblr_read(r, h, "index partition", 0, &buf, &len);
+    if (rc != SKV_OK) return rc;
+    SkvSstBlock blk;
+    if ((rc = skv__sst_block_open(&blk, buf, len)) != SKV_OK) {
+        free(buf);
+        return tblr_wrap(rc, r, "index partition", h.off);
+    }
+    /* an entry takes at least 20 bytes of the block, so the entries fit 2 * len bytes */
+    if (len > SIZE_MAX / 4) {
+        free(buf);
+        return skv__err(SKV_ENOMEM, "table %s: index partition block too large", r->path);
+    }
+    size_t count = blk.count, charge = sizeof(TblrPart) + count * sizeof(SkvSstIndexEntry) + len;
+    TblrPart *pt = malloc(charge ? charge : 1);
+    if (!pt) {
+        free(buf);
+        return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
+    }
+    uint8_t *keys = (uint8_t *)(pt->ents + count);
+    rc = tblr_decode_index(r, &blk, len, "index partition", h.off, p == 0 ? 0 : TBLR_ANY,
+                           r->data_end, pt->ents, keys);
+    free(buf);
+    if (rc == SKV_OK) {
+        pt->view.n = count;
+        pt->view.e = pt->ents;
+        pt->view.keys = keys;
+        /* it ends with its top-level key and starts after the previous partition's */
+        if (tblr_key_cmp(&pt->view, count - 1, &r->top, p) != 0 ||
+            (p > 0 && tblr_key_cmp(&pt->view, 0, &r->top, p - 1) <= 0))
+            rc = skv__err(SKV_ECORRUPT,
+                          "table %s: index partition block at offset %llu disagrees with the "
+                          "top-level index",
+                          r->path, (unsigned long long)h.off);
+    }
+    if (rc != SKV_OK) {
+        free(pt);
+        return rc;
+    }
+    SkvCacheHandle *ch;
+    if ((rc = tblr_keep(r, h.off, pt, charge, pin, &ch)) != SKV_OK) return rc;
+    *out = ch ? &((TblrPart *)skv__cache_value(ch))->view : &pt->view;
     return SKV_OK;
 }
 
 /* ---- lookups ---- */
 
-size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, uint64_t seq) {
-    size_t lo = 0, hi = r->nblocks;
+size_t skv__sst_part_find(const SkvSstPartition *pt, const void *key, size_t klen, uint64_t seq) {
+    size_t lo = 0, hi = pt->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const SkvSstIndexEntry *x = &r->index[mid];
-        int c = skv__key_cmp(r->index_keys + x->key_off, x->klen, key, klen);
+        const SkvSstIndexEntry *x = &pt->e[mid];
+        int c = skv__key_cmp(pt->keys + x->key_off, x->klen, key, klen);
         if (c == 0) c = x->seq > seq ? -1 : x->seq < seq ? 1 : 0;
         if (c < 0)
             lo = mid + 1;
@@ -353,15 +475,30 @@ size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, 
     return lo;
 }
 
+size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, uint64_t seq) {
+    return skv__sst_part_find(&r->top, key, klen, seq);
+}
+
 int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, SkvSstEntry *e,
                  SkvSstPin *pin) {
     memset(pin, 0, sizeof *pin);
     if (r->filter && !skv__bloom_may_contain(r->filter, r->filter_len, key, klen))
         return SKV_NOTFOUND;
-    size_t i = skv__sst_index_find(r, key, klen, snap);
-    if (i == r->nblocks) return SKV_NOTFOUND;
+    size_t p = 0;
+    if (r->partitioned && (p = skv__sst_index_find(r, key, klen, snap)) == r->nblocks)
+        return SKV_NOTFOUND;
+    const SkvSstPartition *pt;
+    SkvSstPin ppin;
+    int rc = skv__sst_load_part(r, p, &pt, &ppin);
+    if (rc != SKV_OK) return rc;
+    /* a partition ends with its top-level key, so only an unpartitioned table ends here */
+    size_t i = skv__sst_part_find(pt, key, klen, snap);
+    int found = i < pt->n;
+    SkvSstHandle h = found ? pt->e[i].h : (SkvSstHandle){0, 0};
+    skv__sst_pin_release(&ppin); /* pt goes with it */
+    if (!found) return SKV_NOTFOUND;
     const SkvSstBlock *blk;
-    int rc = skv__sst_load_block(r, i, &blk, pin);
+    rc = skv__sst_load_block(r, h, &blk, pin);
     if (rc != SKV_OK) return rc;
     SkvSstBlockIter it;
     if ((rc = skv__sst_blockiter_init(&it, blk)) != SKV_OK) {

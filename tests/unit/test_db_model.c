@@ -169,6 +169,7 @@ static void run_seed(uint64_t seed) {
     /* tiny everything, so a few thousand steps reach every file type and level */
     opt.max_memtable_size = 4096;
     opt.block_size = 256;
+    opt.index_partition_size = seed % 2 ? 64 : 0; /* two-level indexes on odd seeds */
     opt.target_file_size = 2048;
     opt.level0_max_files = 2;
     opt.l0_stall_threshold = 8;

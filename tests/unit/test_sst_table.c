@@ -1,10 +1,11 @@
 /* test_sst_table.c — table files (engine/sst/sst_table_*.c) on memfs: empty, one-entry and
  * 50k-entry tables (many versions, empty and 64 KiB values, binary keys) under every mix of
- * compression, filter and block size, compared with a sorted reference through full
- * iteration both ways, seeks, seek_before, random walks and gets at several snapshots;
- * exact properties; the filter sparing block reads; the block cache; and the corruption
- * matrix (each region damaged, truncations) with the exact outcome of each, plus every
- * single-byte flip of a small table. */
+ * compression, filter, block size and index partitioning (one index block, or partitions
+ * under a top-level index), compared with a sorted reference through full iteration both
+ * ways, seeks, seek_before, random walks and gets at several snapshots; exact properties;
+ * the filter sparing block reads; the block cache; and the corruption matrix (each region
+ * damaged, index partitions included, truncations) with the exact outcome of each, plus
+ * every single-byte flip of a small table, partitioned or not. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,70 @@ static void test_one_entry(void) {
     skv__memfs_free(fs);
 }
 
+/* Every data block of rd in file order, through the partitions when partitioned (*n of them,
+ * malloc'ed); part_first (nparts + 1 entries, may be NULL) receives the first block of each
+ * partition and the total. -1 when a partition does not load or the handles are not
+ * contiguous from offset 0. */
+static int all_blocks(SkvSstReader *rd, SkvSstHandle **out, size_t *n, size_t *part_first) {
+    size_t np = skv__sst_nparts(rd), cap = 0, k = 0;
+    SkvSstHandle *hs = NULL;
+    uint64_t at = 0;
+    int bad = 0;
+    for (size_t p = 0; !bad && p < np; p++) {
+        const SkvSstPartition *pt;
+        SkvSstPin pin;
+        if (skv__sst_load_part(rd, p, &pt, &pin) != SKV_OK) {
+            bad = 1;
+            break;
+        }
+        if (part_first) part_first[p] = k;
+        for (size_t i = 0; !bad && i < pt->n; i++) {
+            if (k == cap) {
+                cap = cap ? cap * 2 : 64;
+                SkvSstHandle *nh = realloc(hs, cap * sizeof *hs);
+                if (!nh) bad = 1;
+                if (nh) hs = nh;
+            }
+            bad = bad || pt->e[i].h.off != at;
+            if (!bad) hs[k++] = pt->e[i].h;
+            at += pt->e[i].h.size + SKV_SST_TRAILER;
+        }
+        skv__sst_pin_release(&pin);
+    }
+    if (part_first) part_first[np] = k;
+    if (bad) {
+        free(hs);
+        return -1;
+    }
+    *out = hs;
+    *n = k;
+    return 0;
+}
+
+/* The shape of rd's index for partition size ps: partitioned only with ps > 0 and an index
+ * that did not fit in ps bytes; then the top level has one entry per partition, the
+ * partitions are contiguous and each about ps bytes. Either way more than min_blocks data
+ * blocks are reachable in order, contiguous from offset 0. */
+static int check_partitioning(SkvSstReader *rd, size_t ps, size_t min_blocks) {
+    SkvSstHandle *hs;
+    size_t n;
+    VCHK(all_blocks(rd, &hs, &n, NULL) == 0);
+    free(hs);
+    VCHK(n > min_blocks);
+    if (!rd->partitioned) {
+        VCHK(ps == 0 || rd->nblocks * 24 <= ps + 64); /* the index was small enough */
+        VCHK(rd->nblocks == n);
+        return 0;
+    }
+    VCHK(ps > 0 && rd->nblocks >= 1 && rd->nblocks < n);
+    for (size_t p = 0; p < rd->nblocks; p++) {
+        SkvSstHandle h = rd->index[p].h;
+        VCHK(h.size <= ps + 128); /* cut as soon as a partition reaches ps */
+        VCHK(p == 0 || h.off == rd->index[p - 1].h.off + rd->index[p - 1].h.size + SKV_SST_TRAILER);
+    }
+    return 0;
+}
+
 static void test_round_trip(void) {
     SkvMemFs *fs = skv__memfs_new();
     SkvEnv *env = skv__memfs_env(fs);
@@ -340,26 +405,35 @@ static void test_round_trip(void) {
     CHECK(r.n >= 50000);
     uint64_t fileno = 1;
     static const size_t BS[2] = {256, 4096};
+    static const size_t PS[3] = {0, 512, 16384}; /* never, small partitions, the default */
     for (int comp = 0; comp < 2; comp++) {
         for (int bits = 0; bits <= 10; bits += 10) {
             for (int bs = 0; bs < 2; bs++) {
-                SkvSstOptions o = opts(BS[bs], bits, comp);
-                SkvSstProps p;
-                char path[64];
-                snprintf(path, sizeof path, "/rt-%d-%d-%zu.sst", comp, bits, BS[bs]);
-                CHECK_RC(build(env, path, &r, &o, &p), SKV_OK);
-                CHECK(props_match(&p, &r) == 0);
-                SkvSstReader *rd;
-                CHECK_RC(skv__sst_open(env, path, fileno++, NULL, &rd), SKV_OK);
-                CHECK(props_match(skv__sst_props(rd), &r) == 0);
-                CHECK_EQ_U64(skv__sst_props(rd)->size, p.size);
-                CHECK((bits == 0) == (rd->filter == NULL));
-                /* blocks about block_size bytes: a 256-byte table has many more blocks */
-                CHECK(rd->nblocks > (bs == 0 ? r.n / 20 : r.n / 200));
-                int ok = check_table(rd, &r, 1000 + (uint64_t)bs, 400) == 0;
-                skv__sst_close(rd);
-                skv__sst_props_free(&p);
-                CHECK(ok);
+                for (int ps = 0; ps < 3; ps++) {
+                    SkvSstOptions o = opts(BS[bs], bits, comp);
+                    o.index_partition_size = PS[ps];
+                    SkvSstProps p;
+                    char path[64];
+                    snprintf(path, sizeof path, "/rt-%d-%d-%zu-%zu.sst", comp, bits, BS[bs],
+                             PS[ps]);
+                    CHECK_RC(build(env, path, &r, &o, &p), SKV_OK);
+                    CHECK(props_match(&p, &r) == 0);
+                    SkvSstReader *rd;
+                    CHECK_RC(skv__sst_open(env, path, fileno++, NULL, &rd), SKV_OK);
+                    CHECK(props_match(skv__sst_props(rd), &r) == 0);
+                    CHECK_EQ_U64(skv__sst_props(rd)->size, p.size);
+                    CHECK((bits == 0) == (rd->filter == NULL));
+                    /* small partitions: every configuration is partitioned, into many */
+                    if (PS[ps] == 512) CHECK(rd->partitioned && rd->nblocks > 4);
+                    if (PS[ps] == 0) CHECK(!rd->partitioned);
+                    if (PS[ps] == 16384 && bs == 0) CHECK(rd->partitioned);
+                    /* blocks about block_size bytes: a 256-byte table has many more blocks */
+                    CHECK(check_partitioning(rd, PS[ps], bs == 0 ? r.n / 20 : r.n / 200) == 0);
+                    int ok = check_table(rd, &r, 1000 + (uint64_t)bs, 400) == 0;
+                    skv__sst_close(rd);
+                    skv__sst_props_free(&p);
+                    CHECK(ok);
+                }
             }
         }
     }
@@ -525,7 +599,10 @@ typedef struct {
     SkvSstHandle index, filter, props;
     size_t nblocks;
     SkvSstHandle *blocks;
-    Ent *last; /* last key of each block (views into the reference) */
+    Ent *last;     /* last key of each block (views into the reference) */
+    size_t nparts; /* index partitions, 0 when the index is one block */
+    SkvSstHandle *parts;
+    size_t *part_first; /* first block of each partition, then nblocks */
 } Layout;
 
 static int layout_of(SkvEnv *env, const char *path, const Ref *r, Layout *l) {
@@ -533,14 +610,30 @@ static int layout_of(SkvEnv *env, const char *path, const Ref *r, Layout *l) {
     memset(l, 0, sizeof *l);
     if (skv__sst_open(env, path, 999, NULL, &rd) != SKV_OK) return -1;
     l->size = rd->props.size;
-    l->nblocks = rd->nblocks;
-    l->blocks = calloc(rd->nblocks, sizeof *l->blocks);
-    l->last = calloc(rd->nblocks, sizeof *l->last);
-    for (size_t i = 0; i < rd->nblocks; i++) {
-        l->blocks[i] = rd->index[i].h;
-        size_t j = ref_lower(r, rd->index_keys + rd->index[i].key_off, rd->index[i].klen,
-                             rd->index[i].seq);
-        l->last[i] = r->e[j];
+    size_t np = skv__sst_nparts(rd);
+    l->part_first = calloc(np + 1, sizeof *l->part_first);
+    l->parts = calloc(np, sizeof *l->parts);
+    if (!l->part_first || !l->parts || all_blocks(rd, &l->blocks, &l->nblocks, l->part_first)) {
+        skv__sst_close(rd);
+        return -1;
+    }
+    if (rd->partitioned) {
+        l->nparts = np;
+        for (size_t p = 0; p < np; p++) l->parts[p] = rd->index[p].h;
+    }
+    l->last = calloc(l->nblocks, sizeof *l->last);
+    for (size_t p = 0; p < np; p++) {
+        const SkvSstPartition *pt;
+        SkvSstPin pin;
+        if (!l->last || skv__sst_load_part(rd, p, &pt, &pin) != SKV_OK) {
+            skv__sst_close(rd);
+            return -1;
+        }
+        for (size_t i = 0; i < pt->n; i++) {
+            size_t j = ref_lower(r, pt->keys + pt->e[i].key_off, pt->e[i].klen, pt->e[i].seq);
+            l->last[l->part_first[p] + i] = r->e[j];
+        }
+        skv__sst_pin_release(&pin);
     }
     skv__sst_close(rd);
     /* the footer, decoded by hand */
@@ -557,6 +650,8 @@ static int layout_of(SkvEnv *env, const char *path, const Ref *r, Layout *l) {
 static void layout_free(Layout *l) {
     free(l->blocks);
     free(l->last);
+    free(l->parts);
+    free(l->part_first);
 }
 
 /* The data block that holds entry x (by the last keys of the good table). */
@@ -579,23 +674,25 @@ static int expect_open_corrupt(SkvEnv *env, const char *path, const char *what) 
     return 0;
 }
 
-/* A damaged data block: open works; exactly the entries of block k fail, in gets and in
- * iteration, and every other entry reads correctly. */
-static int check_damaged_block(SkvEnv *env, const char *path, const Ref *r, const Layout *l,
-                               size_t k, SkvCache *cache) {
+/* A damaged data block or index partition, covering data blocks [lo, hi): open works;
+ * exactly the entries of those blocks fail (with an error naming the file and `what`), in
+ * gets and in iteration, and every other entry reads correctly. */
+static int check_damaged(SkvEnv *env, const char *path, const Ref *r, const Layout *l, size_t lo,
+                         size_t hi, const char *what, SkvCache *cache) {
     SkvSstReader *rd;
-    VCHK(skv__sst_open(env, path, 500 + k, cache, &rd) == SKV_OK);
+    VCHK(skv__sst_open(env, path, 500 + lo, cache, &rd) == SKV_OK);
     size_t in_k = 0, corrupt = 0, first_k = r->n, bad = 0;
     for (size_t i = 0; i < r->n; i++) {
         const Ent *x = &r->e[i];
-        int mine = block_of(l, x) == k;
+        size_t bk = block_of(l, x);
+        int mine = bk >= lo && bk < hi;
         SkvSstEntry e;
         SkvSstPin pin = {0};
         int rc = skv__sst_get(rd, x->key, x->klen, x->seq, &e, &pin);
         if (mine) {
             in_k++;
             if (first_k == r->n) first_k = i;
-            corrupt += rc == SKV_ECORRUPT && has(skv_errmsg(), path) && has(skv_errmsg(), "data");
+            corrupt += rc == SKV_ECORRUPT && has(skv_errmsg(), path) && has(skv_errmsg(), what);
         } else {
             bad += rc != SKV_OK || !same_entry(&e, x);
         }
@@ -640,6 +737,11 @@ static int check_damaged_block(SkvEnv *env, const char *path, const Ref *r, cons
     return 0;
 }
 
+static int check_damaged_block(SkvEnv *env, const char *path, const Ref *r, const Layout *l,
+                               size_t k, SkvCache *cache) {
+    return check_damaged(env, path, r, l, k, k + 1, "data block", cache);
+}
+
 static void corruption_matrix(int comp) {
     SkvMemFs *fs = skv__memfs_new();
     SkvEnv *env = skv__memfs_env(fs);
@@ -649,7 +751,7 @@ static void corruption_matrix(int comp) {
     CHECK_RC(build(env, "/good.sst", &r, &o, NULL), SKV_OK);
     Layout l;
     CHECK(layout_of(env, "/good.sst", &r, &l) == 0);
-    CHECK(l.nblocks > 10 && l.filter.size > 0);
+    CHECK(l.nblocks > 10 && l.filter.size > 0 && l.nparts == 0);
     /* the regions tile the file: data blocks, filter, properties, index, footer */
     uint64_t at = 0;
     for (size_t i = 0; i < l.nblocks; i++) {
@@ -734,6 +836,142 @@ static void corruption_matrix(int comp) {
 static void test_corruption_plain(void) { corruption_matrix(SKV_SST_COMPRESS_NONE); }
 static void test_corruption_zstd(void) { corruption_matrix(SKV_SST_COMPRESS_ZSTD); }
 
+/* A partitioned table: the regions tile the file (data blocks, filter, partitions, properties,
+ * top-level index, footer); a damaged partition leaves open working and fails exactly the
+ * reads through it, with or without a cache; a damaged data block still fails only itself; a
+ * damaged top-level index fails the open. */
+static void partition_matrix(int comp) {
+    SkvMemFs *fs = skv__memfs_new();
+    SkvEnv *env = skv__memfs_env(fs);
+    Ref r = {0};
+    big_ref(&r, 3000, 23);
+    SkvSstOptions o = opts(256, 10, comp);
+    o.index_partition_size = 512;
+    CHECK_RC(build(env, "/good.sst", &r, &o, NULL), SKV_OK);
+    Layout l;
+    CHECK(layout_of(env, "/good.sst", &r, &l) == 0);
+    CHECK(l.nparts > 4 && l.nblocks > 4 * l.nparts && l.filter.size > 0);
+    uint64_t at = 0;
+    for (size_t i = 0; i < l.nblocks; i++) {
+        CHECK_EQ_U64(l.blocks[i].off, at);
+        at += l.blocks[i].size + SKV_SST_TRAILER;
+    }
+    CHECK_EQ_U64(l.filter.off, at);
+    at = l.filter.off + l.filter.size + SKV_SST_TRAILER;
+    for (size_t p = 0; p < l.nparts; p++) {
+        CHECK_EQ_U64(l.parts[p].off, at);
+        at += l.parts[p].size + SKV_SST_TRAILER;
+        CHECK(l.part_first[p + 1] > l.part_first[p]);
+    }
+    CHECK_EQ_U64(l.props.off, at);
+    CHECK_EQ_U64(l.index.off, l.props.off + l.props.size + SKV_SST_TRAILER);
+    CHECK_EQ_U64(l.size, l.index.off + l.index.size + SKV_SST_TRAILER + SKV_SST_FOOTER_SIZE);
+    /* the reader keeps only the top level in memory: a fraction of the whole index */
+    CHECK(l.index.size * 4 <
+          l.parts[l.nparts - 1].off + l.parts[l.nparts - 1].size - l.parts[0].off);
+    const char *P = "/bad.sst";
+
+    /* partitions: first, middle, last; payload start and middle, compression byte, checksum */
+    size_t ps[3] = {0, l.nparts / 2, l.nparts - 1};
+    for (int j = 0; j < 3; j++) {
+        SkvSstHandle h = l.parts[ps[j]];
+        uint64_t offs[4] = {h.off, h.off + h.size / 2, h.off + h.size, h.off + h.size + 2};
+        for (int m = 0; m < 4; m++) {
+            CHECK(copy_file(env, "/good.sst", P) == 0 && flip(env, P, offs[m]) == 0);
+            CHECK(check_damaged(env, P, &r, &l, l.part_first[ps[j]], l.part_first[ps[j] + 1],
+                                "index partition", NULL) == 0);
+        }
+    }
+    /* through a cache: the damage is found at every read, never cached */
+    SkvCache *cache = skv__cache_new(1 << 20, 0);
+    size_t k = l.nparts / 3;
+    CHECK(copy_file(env, "/good.sst", P) == 0 && flip(env, P, l.parts[k].off + 3) == 0);
+    for (int m = 0; m < 2; m++)
+        CHECK(check_damaged(env, P, &r, &l, l.part_first[k], l.part_first[k + 1], "index partition",
+                            cache) == 0);
+    skv__cache_free(cache);
+    /* a data block inside a partition, and the first of a partition */
+    size_t bks[2] = {l.part_first[k] + 1, l.part_first[k + 1]};
+    for (int j = 0; j < 2; j++) {
+        CHECK(copy_file(env, "/good.sst", P) == 0 &&
+              flip(env, P, l.blocks[bks[j]].off + l.blocks[bks[j]].size / 2) == 0);
+        CHECK(check_damaged_block(env, P, &r, &l, bks[j], NULL) == 0);
+    }
+    /* every single-bit change of one partition with its checksums made to match again (damage
+     * no checksum sees): open works and nothing crashes; a get answers SKV_OK with the key
+     * asked for at a sequence <= the snapshot (a changed key may send it to a neighbouring
+     * block: another version, or SKV_NOTFOUND), or SKV_ECORRUPT; iteration gives the right
+     * entries up to SKV_ECORRUPT at worst */
+    char *good;
+    size_t n;
+    CHECK_RC(skv__env_read_file(env, "/good.sst", &good, &n), SKV_OK);
+    SkvSstHandle h = l.parts[k];
+    uint8_t *pp = (uint8_t *)good + h.off;
+    size_t sz = (size_t)h.size, wrong = 0;
+    CHECK(pp[sz] == SKV_SST_COMPRESS_NONE);
+    size_t elo = 0, ehi = 0; /* entries of the blocks around and in partition k */
+    while (elo < r.n && block_of(&l, &r.e[elo]) + 1 < l.part_first[k]) elo++;
+    for (ehi = elo; ehi < r.n && block_of(&l, &r.e[ehi]) <= l.part_first[k + 1]; ehi++) {}
+    CHECK(elo < ehi);
+    for (size_t off = 0; off < sz - 4 && !wrong; off++) {
+        for (int bit = 0; bit < 8; bit += 5) {
+            pp[off] ^= (uint8_t)(1u << bit);
+            uint32_t inner = skv__get_u32(pp + sz - 4), outer = skv__get_u32(pp + sz + 1);
+            skv__put_u32(pp + sz - 4, skv__checksum(pp, sz - 4));
+            skv__put_u32(pp + sz + 1, skv__checksum(pp, sz + 1));
+            int wrc = skv__env_write_file_sync(env, P, good, n);
+            pp[off] ^= (uint8_t)(1u << bit);
+            skv__put_u32(pp + sz - 4, inner);
+            skv__put_u32(pp + sz + 1, outer);
+            SkvSstReader *rd;
+            if (wrc != SKV_OK || skv__sst_open(env, P, 700, NULL, &rd) != SKV_OK) {
+                wrong++;
+                break;
+            }
+            for (size_t i = elo; i < ehi; i++) {
+                SkvSstEntry e;
+                SkvSstPin pin = {0};
+                int rc = skv__sst_get(rd, r.e[i].key, r.e[i].klen, r.e[i].seq, &e, &pin);
+                wrong += rc == SKV_OK ? e.klen != r.e[i].klen || e.seq > r.e[i].seq
+                                      : rc != SKV_ECORRUPT && rc != SKV_NOTFOUND;
+                skv__sst_pin_release(&pin);
+            }
+            /* from the block before the partition to the one after it */
+            SkvSstIter *it;
+            CHECK_RC(skv__sst_iter_new(rd, &it), SKV_OK);
+            size_t i = elo;
+            skv__sst_iter_seek(it, r.e[elo].key, r.e[elo].klen, r.e[elo].seq);
+            for (; i < ehi && skv__sst_iter_valid(it); skv__sst_iter_next(it))
+                wrong += !iter_is(it, &r.e[i++]);
+            wrong += i != ehi && skv__sst_iter_status(it) != SKV_ECORRUPT;
+            skv__sst_iter_free(it);
+            skv__sst_close(rd);
+            if (wrong) fprintf(stderr, "partition byte %zu bit %d: wrong result\n", off, bit);
+        }
+    }
+    free(good);
+    CHECK_EQ_U64(wrong, 0);
+    /* the top-level index and the properties: open fails naming the file and the block */
+    struct {
+        uint64_t off;
+        const char *what;
+    } meta[] = {{l.index.off, "index"},
+                {l.index.off + l.index.size / 2, "index"},
+                {l.index.off + l.index.size, "index"},
+                {l.props.off + l.props.size - 1, "properties"},
+                {l.props.off + l.props.size + 3, "properties"}};
+    for (size_t m = 0; m < sizeof meta / sizeof meta[0]; m++) {
+        CHECK(copy_file(env, "/good.sst", P) == 0 && flip(env, P, meta[m].off) == 0);
+        CHECK(expect_open_corrupt(env, P, meta[m].what) == 0);
+    }
+    layout_free(&l);
+    ref_free(&r);
+    skv__memfs_free(fs);
+}
+
+static void test_partition_corruption_plain(void) { partition_matrix(SKV_SST_COMPRESS_NONE); }
+static void test_partition_corruption_zstd(void) { partition_matrix(SKV_SST_COMPRESS_ZSTD); }
+
 /* Every single-byte change of a small table: open fails with SKV_ECORRUPT, or every read
  * gives the right entry or SKV_ECORRUPT — never a wrong answer, never a crash. */
 static void test_every_byte(void) {
@@ -749,9 +987,15 @@ static void test_every_byte(void) {
                 (size_t)vl);
     }
     ref_sort(&r);
-    for (int comp = 0; comp < 2; comp++) {
+    for (int v = 0; v < 4; v++) {
+        int comp = v % 2;
         SkvSstOptions o = opts(256, 10, comp);
+        o.index_partition_size = v < 2 ? 0 : 64; /* one index block, or partitions */
         CHECK_RC(build(env, "/s.sst", &r, &o, NULL), SKV_OK);
+        SkvSstReader *grd;
+        CHECK_RC(skv__sst_open(env, "/s.sst", 1, NULL, &grd), SKV_OK);
+        CHECK(grd->partitioned == (v >= 2) && (v < 2 || grd->nblocks > 1));
+        skv__sst_close(grd);
         char *good;
         size_t n;
         CHECK_RC(skv__env_read_file(env, "/s.sst", &good, &n), SKV_OK);
@@ -825,6 +1069,8 @@ static const TestCase TESTS[] = {{"empty_table", test_empty_table},
                                  {"cache", test_cache},
                                  {"corruption_plain", test_corruption_plain},
                                  {"corruption_zstd", test_corruption_zstd},
+                                 {"partition_corruption_plain", test_partition_corruption_plain},
+                                 {"partition_corruption_zstd", test_partition_corruption_zstd},
                                  {"every_byte", test_every_byte},
                                  {"io_error", test_io_error},
                                  {0, 0}};
