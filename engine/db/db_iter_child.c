@@ -32,15 +32,7 @@ static void child_read(IterChild *c) {
         skv__memiter_entry(&c->mi, &c->cur);
         return;
     }
-    SkvSstEntry e;
-    skv__leveliter_entry(&c->li, &e);
-    c->cur = (SkvMemEntry){.key = e.key,
-                           .klen = e.klen,
-                           .val = e.val,
-                           .vlen = e.vlen,
-                           .seq = e.seq,
-                           .ts = e.ts,
-                           .kind = e.kind};
+    skv__leveliter_entry(&c->li, &c->cur);
 }
 
 static void child_next(IterChild *c) {

@@ -63,17 +63,8 @@ static int table_get(skv_db *db, const SkvFileMeta *f, const void *key, size_t k
     SkvCacheHandle *h;
     int rc = skv__db_table_get(db, f->number, &r, &h);
     if (rc) return rc;
-    SkvSstEntry se;
-    rc = skv__sst_get(r, key, klen, snap, &se, pin);
+    rc = skv__sst_get(r, key, klen, snap, e, pin);
     skv__db_table_release(db, h);
-    if (rc == SKV_OK)
-        *e = (SkvMemEntry){.key = se.key,
-                           .klen = se.klen,
-                           .val = se.val,
-                           .vlen = se.vlen,
-                           .seq = se.seq,
-                           .ts = se.ts,
-                           .kind = se.kind};
     return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "cache/cache.h"
 #include "env/env.h"
+#include "mem/mem.h"
 
 /* Largest sequence number an entry may carry (the trailer keeps 56 bits of it). */
 #define SKV_SST_SEQ_MAX ((UINT64_C(1) << 56) - 1)
@@ -24,15 +25,7 @@
 
 /* One entry of a block. The pointers are views into the block (or the cursor's key buffer)
  * and stay valid until the cursor moves. */
-typedef struct {
-    const uint8_t *key;
-    size_t klen;
-    const uint8_t *val;
-    size_t vlen;
-    uint64_t seq;
-    uint64_t ts;
-    int kind;
-} SkvSstEntry;
+typedef SkvMemEntry SkvSstEntry; /* the same view of an entry as the memtable's */
 
 typedef struct {
     uint8_t *buf; /* entries, then (at finish) restart array, count and checksum */
