@@ -54,18 +54,43 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
+/* Runs `n` threads of fn, each with `per` operations; returns the failures they counted. */
+static int run_workers(skv_db *db, int n, int per, void *(*fn)(void *)) {
+    pthread_t th[8];
+    Worker w[8];
+    int failures = 0;
+    for (int i = 0; i < n; i++) {
+        w[i] = (Worker){db, i, per, 0};
+        pthread_create(&th[i], NULL, fn, &w[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        failures += w[i].failures;
+    }
+    return failures;
+}
+
+/* Entries a forward iteration over the whole database finds. */
+static int count_entries(skv_db *db) {
+    skv_txn *t;
+    skv_iter *it;
+    int n = 0, rc;
+    if (skv_txn_begin(db, SKV_TXN_READ_ONLY, &t)) return -1;
+    if (skv_iter_open(t, NULL, 0, NULL, 0, 0, &it)) {
+        skv_txn_free(t);
+        return -1;
+    }
+    for (rc = skv_iter_first(it); rc == SKV_OK; rc = skv_iter_next(it)) n++;
+    skv_iter_free(it);
+    skv_txn_free(t);
+    return rc == SKV_NOTFOUND ? n : -1;
+}
+
 static void test_many_committers(void) {
     SkvMemFs *fs = skv__memfs_new();
     skv_db *db = open_memfs(fs);
     CHECK(db);
-    pthread_t th[THREADS];
-    Worker w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (Worker){db, i, 600, 0};
-        pthread_create(&th[i], NULL, writer_main, &w[i]);
-    }
-    for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < THREADS; i++) CHECK_EQ_U64(w[i].failures, 0);
+    CHECK_EQ_U64(run_workers(db, THREADS, 600, writer_main), 0);
     char *seq;
     CHECK_RC(skv_property(db, "sequence", &seq), SKV_OK);
     CHECK_EQ_U64(strtoull(seq, NULL, 10), THREADS * 600);
@@ -73,15 +98,7 @@ static void test_many_committers(void) {
     CHECK_RC(skv_close(db), SKV_OK);
     db = open_memfs(fs);
     CHECK(db);
-    skv_txn *t;
-    CHECK_RC(skv_txn_begin(db, SKV_TXN_READ_ONLY, &t), SKV_OK);
-    skv_iter *it;
-    CHECK_RC(skv_iter_open(t, NULL, 0, NULL, 0, 0, &it), SKV_OK);
-    int n = 0;
-    for (int rc = skv_iter_first(it); rc == SKV_OK; rc = skv_iter_next(it)) n++;
-    CHECK_EQ_U64(n, THREADS * 600);
-    skv_iter_free(it);
-    skv_txn_free(t);
+    CHECK_EQ_U64(count_entries(db), THREADS * 600);
     CHECK_RC(skv_close(db), SKV_OK);
     skv__memfs_free(fs);
 }
@@ -119,14 +136,7 @@ static void test_no_lost_update(void) {
     SkvMemFs *fs = skv__memfs_new();
     skv_db *db = open_memfs(fs);
     CHECK(db);
-    pthread_t th[THREADS];
-    Worker w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (Worker){db, i, 300, 0};
-        pthread_create(&th[i], NULL, incrementer_main, &w[i]);
-    }
-    for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < THREADS; i++) CHECK_EQ_U64(w[i].failures, 0);
+    CHECK_EQ_U64(run_workers(db, THREADS, 300, incrementer_main), 0);
     skv_txn *t;
     const void *v;
     size_t vl;
@@ -314,14 +324,7 @@ static void test_group_commit_shares_fsyncs(void) {
     CHECK(db);
     atomic_store(&slow_env.syncs, 0);
     enum { N = 8, PER = 40 };
-    pthread_t th[N];
-    Worker w[N];
-    for (int i = 0; i < N; i++) {
-        w[i] = (Worker){db, i, PER, 0};
-        pthread_create(&th[i], NULL, writer_main, &w[i]);
-    }
-    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < N; i++) CHECK_EQ_U64(w[i].failures, 0);
+    CHECK_EQ_U64(run_workers(db, N, PER, writer_main), 0);
     int immediate = N * ((PER + 2) / 3);
     int syncs = atomic_load(&slow_env.syncs);
     printf("  %d immediate-durability commits took %d fsyncs\n", immediate, syncs);
@@ -346,29 +349,14 @@ static void test_stalls_never_fail(void) {
     opt.target_file_size = 8192;
     skv_db *db = NULL;
     CHECK_RC(skv__db_open("/db", &opt, skv__memfs_env(fs), &db), SKV_OK);
-    pthread_t th[THREADS];
-    Worker w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (Worker){db, i, 300, 0};
-        pthread_create(&th[i], NULL, writer_main, &w[i]);
-    }
-    for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < THREADS; i++) CHECK_EQ_U64(w[i].failures, 0);
+    CHECK_EQ_U64(run_workers(db, THREADS, 300, writer_main), 0);
     char *stats;
     CHECK_RC(skv_property(db, "stats", &stats), SKV_OK);
     const char *line = strstr(stats, "stalls:");
     if (line) printf("  %.*s\n", (int)strcspn(line, "\n"), line);
     CHECK(line != NULL);
     skv_free(stats);
-    skv_txn *t;
-    CHECK_RC(skv_txn_begin(db, SKV_TXN_READ_ONLY, &t), SKV_OK);
-    skv_iter *it;
-    CHECK_RC(skv_iter_open(t, NULL, 0, NULL, 0, 0, &it), SKV_OK);
-    int n = 0;
-    for (int rc = skv_iter_first(it); rc == SKV_OK; rc = skv_iter_next(it)) n++;
-    CHECK_EQ_U64(n, THREADS * 300);
-    skv_iter_free(it);
-    skv_txn_free(t);
+    CHECK_EQ_U64(count_entries(db), THREADS * 300);
     CHECK_RC(skv_close(db), SKV_OK);
     skv__memfs_free(fs);
 }
