@@ -75,6 +75,11 @@ typedef struct SkvView {
 /* A new view with room for n memtables (refs 1, no memtables or version referenced yet),
  * linked into the database's list of live views. */
 SkvView *skv__view_new(skv_db *db, size_t n);
+/* A new view: `front` (if any, taken over) followed by the first `keep` memtables of cur
+ * (referenced), with `version` (taken over; NULL allowed). NULL when out of memory (front
+ * is then still the caller's, version released). */
+SkvView *skv__view_derive(skv_db *db, const SkvView *cur, SkvMemtable *front, size_t keep,
+                          SkvVersion *version);
 SkvView *skv__view_acquire(skv_db *db);
 void skv__view_release(SkvView *v);
 /* Replaces the published view (call with view_mu held); takes over the caller's reference

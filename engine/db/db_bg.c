@@ -70,17 +70,14 @@ static int bg_flush_one(skv_db *db) {
         return rc;
     }
     skv__mutex_lock(&db->view_mu);
-    SkvView *cur = db->view, *nv = skv__view_new(db, cur->n - 1);
+    /* the flushed memtable is still the oldest: keep all but it */
+    SkvView *nv =
+        skv__view_derive(db, db->view, NULL, db->view->n - 1, skv__vset_current(db->vset));
     if (!nv) {
         skv__mutex_unlock(&db->view_mu);
         skv__mem_unref(m);
         return SKV_ENOMEM;
     }
-    for (size_t i = 0; i + 1 < cur->n; i++) {
-        nv->mems[i] = cur->mems[i];
-        skv__mem_ref(nv->mems[i].mem);
-    }
-    nv->version = skv__vset_current(db->vset);
     SkvView *old = skv__view_publish(db, nv);
     skv__mutex_unlock(&db->view_mu);
     skv__view_release(old);
@@ -93,16 +90,11 @@ static int bg_flush_one(skv_db *db) {
 /* Publishes a view with the current version (after a compaction). */
 static int bg_publish_version(skv_db *db) {
     skv__mutex_lock(&db->view_mu);
-    SkvView *cur = db->view, *nv = skv__view_new(db, cur->n);
+    SkvView *nv = skv__view_derive(db, db->view, NULL, db->view->n, skv__vset_current(db->vset));
     if (!nv) {
         skv__mutex_unlock(&db->view_mu);
         return SKV_ENOMEM;
     }
-    for (size_t i = 0; i < cur->n; i++) {
-        nv->mems[i] = cur->mems[i];
-        skv__mem_ref(nv->mems[i].mem);
-    }
-    nv->version = skv__vset_current(db->vset);
     SkvView *old = skv__view_publish(db, nv);
     skv__mutex_unlock(&db->view_mu);
     skv__view_release(old);

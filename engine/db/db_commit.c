@@ -59,8 +59,11 @@ static int commit_switch_memtable(skv_db *db) {
     if (rc) return rc;
     SkvMemtable *m = skv__mem_new();
     skv__mutex_lock(&db->view_mu);
-    SkvView *old = db->view, *v = m ? skv__view_new(db, old->n + 1) : NULL;
+    SkvView *old = db->view;
+    if (old->version) skv__version_ref(old->version);
+    SkvView *v = m ? skv__view_derive(db, old, m, old->n, old->version) : NULL;
     if (!v) {
+        if (!m && old->version) skv__version_unref(old->version);
         skv__mutex_unlock(&db->view_mu);
         if (m) skv__mem_unref(m);
         skv__wal_close(w);
@@ -71,15 +74,10 @@ static int commit_switch_memtable(skv_db *db) {
     db->wal_number++;
     db->wal_segments++;
     db->active = m;
-    v->mems[0] = (SkvViewMem){m, db->wal_number, 0, 0};
-    for (size_t i = 0; i < old->n; i++) {
-        v->mems[i + 1] = old->mems[i];
-        skv__mem_ref(old->mems[i].mem);
-    }
+    v->mems[0].wal = db->wal_number;
     /* everything published so far is in the memtable that now becomes immutable */
     v->mems[1].last_seq = atomic_load(&db->visible_seq);
     v->mems[1].last_ts = atomic_load(&db->published_ts);
-    if ((v->version = old->version)) skv__version_ref(v->version);
     skv__view_publish(db, v);
     skv__mutex_unlock(&db->view_mu);
     skv__view_release(old);

@@ -201,30 +201,19 @@ static int db_check_tables(skv_db *db) {
     for (int l = 0; !rc && l < v->nlevels; l++)
         for (size_t i = 0; !rc && i < v->nfiles[l]; i++) {
             const SkvFileMeta *f = v->files[l][i];
-            char *path = skv__db_table_path(db, f->number);
-            SkvFile *file;
-            uint64_t size = 0;
-            if (!path) {
-                rc = SKV_ENOMEM;
-                break;
-            }
-            rc = db->env->open(db->env, path, SKV_ENV_READ, &file);
-            if (rc == SKV_NOTFOUND)
-                rc = skv__err(SKV_ECORRUPT, "%s: table named by the manifest (level %d) is missing",
-                              path, l);
-            else if (!rc) {
-                rc = db->env->size(file, &size);
-                db->env->close(file);
-                if (!rc && size != f->size)
-                    rc = skv__err(SKV_ECORRUPT, "%s: table has %llu bytes, the manifest says %llu",
-                                  path, (unsigned long long)size, (unsigned long long)f->size);
-            }
-            /* opening the reader checks the footer, index and properties */
             SkvSstReader *r;
             SkvCacheHandle *h;
-            if (!rc && !(rc = skv__db_table_get(db, f->number, &r, &h)))
-                skv__db_table_release(db, h);
-            free(path);
+            /* opening the reader checks the file is there, its footer, index and properties */
+            if ((rc = skv__db_table_get(db, f->number, &r, &h))) break;
+            uint64_t size = skv__sst_props(r)->size;
+            skv__db_table_release(db, h);
+            if (size != f->size) {
+                char *path = skv__db_table_path(db, f->number);
+                rc = skv__err(SKV_ECORRUPT, "%s: table has %llu bytes, the manifest says %llu",
+                              path ? path : "table", (unsigned long long)size,
+                              (unsigned long long)f->size);
+                free(path);
+            }
         }
     skv__version_unref(v);
     return rc;

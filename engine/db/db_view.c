@@ -23,6 +23,23 @@ SkvView *skv__view_new(skv_db *db, size_t n) {
     return v;
 }
 
+SkvView *skv__view_derive(skv_db *db, const SkvView *cur, SkvMemtable *front, size_t keep,
+                          SkvVersion *version) {
+    size_t lead = front ? 1 : 0;
+    SkvView *v = skv__view_new(db, lead + keep);
+    if (!v) {
+        if (version) skv__version_unref(version);
+        return NULL;
+    }
+    if (front) v->mems[0].mem = front;
+    for (size_t i = 0; i < keep; i++) {
+        v->mems[lead + i] = cur->mems[i];
+        skv__mem_ref(cur->mems[i].mem);
+    }
+    v->version = version;
+    return v;
+}
+
 SkvView *skv__view_acquire(skv_db *db) {
     skv__mutex_lock(&db->view_mu);
     SkvView *v = db->view;

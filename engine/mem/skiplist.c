@@ -122,34 +122,38 @@ int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const
     return SKV_OK;
 }
 
-const SkvMemSklNode *skv__mem_skl_seek_ge(const SkvMemSkl *s, const void *key, size_t klen,
-                                          uint64_t seq) {
+/* The last node before (key, seq) (the head when none) and, in *after, the first node at or
+ * after it (NULL when none). */
+static const SkvMemSklNode *skl_search(const SkvMemSkl *s, const void *key, size_t klen,
+                                       uint64_t seq, const SkvMemSklNode **after) {
     const SkvMemSklNode *x = s->head, *last_after = NULL;
     for (int level = skl_height_now(s) - 1;;) {
         const SkvMemSklNode *nx = skl_link(x, level);
+        /* a node already found after the key, one level up, need not be compared again */
         if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
             x = nx;
         } else {
-            if (level == 0) return nx;
+            if (level == 0) {
+                *after = nx;
+                return x;
+            }
             last_after = nx;
             level--;
         }
     }
 }
 
+const SkvMemSklNode *skv__mem_skl_seek_ge(const SkvMemSkl *s, const void *key, size_t klen,
+                                          uint64_t seq) {
+    const SkvMemSklNode *after;
+    skl_search(s, key, klen, seq, &after);
+    return after;
+}
+
 const SkvMemSklNode *skv__mem_skl_seek_lt(const SkvMemSkl *s, const void *key, size_t klen,
                                           uint64_t seq) {
-    const SkvMemSklNode *x = s->head, *last_after = NULL;
-    for (int level = skl_height_now(s) - 1;;) {
-        const SkvMemSklNode *nx = skl_link(x, level);
-        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
-            x = nx;
-        } else {
-            if (level == 0) return x == s->head ? NULL : x;
-            last_after = nx;
-            level--;
-        }
-    }
+    const SkvMemSklNode *after, *x = skl_search(s, key, klen, seq, &after);
+    return x == s->head ? NULL : x;
 }
 
 const SkvMemSklNode *skv__mem_skl_first(const SkvMemSkl *s) { return skl_link(s->head, 0); }
