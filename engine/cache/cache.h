@@ -1,8 +1,8 @@
 /*
- * cache.h — the block cache: a sharded LRU cache with a hard byte capacity. Entries are keyed
- * by (file number, block offset), carry a charge in bytes and a deleter, and are pinned by
- * handles: an entry is freed when it has been evicted or erased and its last handle released.
- * Thread-safe; each shard has its own lock.
+ * cache.h — the block cache: a sharded CLOCK (second chance) cache with a hard byte capacity.
+ * Entries are keyed by (file number, block offset), carry a charge in bytes and a deleter, and
+ * are pinned by handles: an entry is freed when it has been evicted or erased and its last
+ * handle released. Thread-safe; each shard has its own lock.
  */
 #ifndef SKV_CACHE_H
 #define SKV_CACHE_H
@@ -21,10 +21,13 @@ void skv__cache_free(SkvCache *c);
 
 /* Inserts (replacing an entry with the same key) and returns a handle pinning the entry;
  * NULL only when out of memory (the deleter has then already been called). The total charge
- * of unpinned entries never exceeds the capacity: older ones are evicted first. */
+ * of unpinned entries never exceeds the capacity (usage exceeds it only by what is pinned):
+ * eviction goes from the oldest entry on, passing over pinned entries and, once, over those
+ * hit since the last pass (they become the newest). */
 SkvCacheHandle *skv__cache_insert(SkvCache *c, uint64_t file, uint64_t offset, void *value,
                                   size_t charge, SkvCacheDeleter deleter);
-/* A handle pinning the entry, or NULL (a miss). Counts hits and misses. */
+/* A handle pinning the entry, or NULL (a miss). Counts hits and misses; a hit marks the
+ * entry referenced, which spares it once from eviction. */
 SkvCacheHandle *skv__cache_lookup(SkvCache *c, uint64_t file, uint64_t offset);
 void *skv__cache_value(const SkvCacheHandle *h);
 void skv__cache_release(SkvCache *c, SkvCacheHandle *h);

@@ -8,13 +8,6 @@
 
 #define SKL_NODE_ALIGN alignof(SkvMemSklNode)
 
-int skv__key_cmp(const void *a, size_t alen, const void *b, size_t blen) {
-    size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c) return c;
-    return alen < blen ? -1 : alen > blen;
-}
-
 /* Is node n before (key, seq) in internal order (user key ascending, then seq descending)? */
 static inline int skl_before(const SkvMemSklNode *n, const void *key, size_t klen, uint64_t seq) {
     int c = skv__key_cmp(skv__mem_skl_key(n), n->klen, key, klen);
@@ -61,6 +54,8 @@ size_t skv__mem_skl_cost(size_t klen, size_t vlen) {
 int skv__mem_skl_init(SkvMemSkl *s, SkvMemArena *arena, uint64_t seed) {
     s->arena = arena;
     s->rng = seed;
+    s->last = NULL;
+    s->ascending_run = 0;
     atomic_init(&s->max_height, 1);
     SkvMemSklNode *h =
         skv__mem_arena_alloc(arena, skl_node_size(SKV_MEM_SKL_MAX_HEIGHT, 0, 0), SKL_NODE_ALIGN);
@@ -70,6 +65,47 @@ int skv__mem_skl_init(SkvMemSkl *s, SkvMemArena *arena, uint64_t seed) {
     for (int i = 0; i < SKV_MEM_SKL_MAX_HEIGHT; i++) atomic_init(&h->next[i], NULL);
     s->head = h;
     return SKV_OK;
+}
+
+/* The predecessor of (key, seq) at every level below top, searched from the head. */
+static void skl_find_prev(SkvMemSkl *s, int top, const void *key, size_t klen, uint64_t seq,
+                          SkvMemSklNode **prev) {
+    SkvMemSklNode *x = s->head, *last_after = NULL;
+    for (int level = top - 1;;) {
+        SkvMemSklNode *nx = atomic_load_explicit(&x->next[level], memory_order_relaxed);
+        /* a node already found after the key, one level up, need not be compared again */
+        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
+            x = nx;
+        } else {
+            last_after = nx;
+            prev[level] = x;
+            if (level == 0) return;
+            level--;
+        }
+    }
+}
+
+/* Does (key, seq) belong right after the node inserted last, with nothing in between? The
+ * first test touches only that node, still in the processor's cache; the second, which reads
+ * its successor, is made only during a run of ascending insertions (a sequential load), so
+ * that random insertions seldom pay for it. Counts the run in s->ascending_run. */
+static int skl_goes_right_after_last(SkvMemSkl *s, const void *key, size_t klen, uint64_t seq) {
+    const SkvMemSklNode *last = s->last;
+    if (!last || !skl_before(last, key, klen, seq)) {
+        s->ascending_run = 0;
+        return 0;
+    }
+    if (++s->ascending_run < 3) return 0;
+    const SkvMemSklNode *nx = atomic_load_explicit(&last->next[0], memory_order_relaxed);
+    return !nx || !skl_before(nx, key, klen, seq);
+}
+
+/* The predecessors when the new node goes right after s->last: s->last itself at the levels
+ * it reaches (its successor there is at or after its level-0 successor, so at or after the
+ * key), and above them the predecessors the last insertion had, which nothing has been
+ * inserted after since. */
+static void skl_prev_from_last(const SkvMemSkl *s, int top, SkvMemSklNode **prev) {
+    for (int i = 0; i < top; i++) prev[i] = i < s->last->height ? s->last : s->last_prev[i];
 }
 
 int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const void *key,
@@ -94,19 +130,10 @@ int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const
     /* the predecessor at every level (this thread is the only writer) */
     SkvMemSklNode *prev[SKV_MEM_SKL_MAX_HEIGHT];
     int top = skl_height_now(s);
-    SkvMemSklNode *x = s->head, *last_after = NULL;
-    for (int level = top - 1;;) {
-        SkvMemSklNode *nx = atomic_load_explicit(&x->next[level], memory_order_relaxed);
-        /* a node already found after the key, one level up, need not be compared again */
-        if (nx && nx != last_after && skl_before(nx, key, klen, seq)) {
-            x = nx;
-        } else {
-            last_after = nx;
-            prev[level] = x;
-            if (level == 0) break;
-            level--;
-        }
-    }
+    if (skl_goes_right_after_last(s, key, klen, seq))
+        skl_prev_from_last(s, top, prev);
+    else
+        skl_find_prev(s, top, key, klen, seq, prev);
     if (height > top) {
         for (int i = top; i < height; i++) prev[i] = s->head;
         /* a reader seeing the new height before the links finds NULL there: harmless */
@@ -119,6 +146,9 @@ int skv__mem_skl_insert(SkvMemSkl *s, uint64_t seq, int kind, uint64_t ts, const
         /* publishes the node (its fields and its own links) at this level */
         atomic_store_explicit(&prev[i]->next[i], n, memory_order_release);
     }
+    int now = height > top ? height : top;
+    for (int i = 0; i < now; i++) s->last_prev[i] = prev[i];
+    s->last = n;
     return SKV_OK;
 }
 

@@ -38,6 +38,12 @@ typedef struct {
     SkvMemSklNode *head;    /* sentinel with SKV_MEM_SKL_MAX_HEIGHT links, holds no entry */
     _Atomic int max_height; /* height of the tallest node so far (>= 1) */
     uint64_t rng;           /* height generator state (writer only) */
+    /* The writer's memory of its last insertion, so that keys inserted in ascending order
+     * (sequential loads) go in without a search: the node inserted last, its predecessor at
+     * every level, and how many insertions in a row each came right after the one before. */
+    SkvMemSklNode *last;
+    SkvMemSklNode *last_prev[SKV_MEM_SKL_MAX_HEIGHT];
+    int ascending_run;
 } SkvMemSkl;
 
 /* Allocates the head node from arena. SKV_OK or SKV_ENOMEM. */

@@ -63,27 +63,39 @@ typedef struct {
     const uint8_t *data;
     size_t data_end; /* end of the entries = start of the restart array */
     uint32_t nrestarts;
-    uint32_t count;  /* entries */
-    size_t max_klen; /* longest internal key */
+    uint32_t count;  /* entries (0 when opened with skv__sst_block_view) */
+    size_t max_klen; /* longest internal key (0 when opened with skv__sst_block_view) */
 } SkvSstBlock;
 
 /* Checks the checksum and walks every entry (bounds, restart points, key order): SKV_OK,
  * SKV_ECORRUPT with a message, or SKV_ENOMEM. Nothing in the block is trusted before. */
 int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n);
+/* Opens a block whose bytes a checksum the caller verified already vouches for (a data block
+ * just read from a table): checks only the restart count against the size (SKV_ECORRUPT) and
+ * leaves the entries to the cursor, which checks each one as it decodes it. */
+int skv__sst_block_view(SkvSstBlock *blk, const void *data, size_t n);
 
-/* A cursor over an opened block. Several may run over one block at once. */
+/* A cursor over an opened block. Several may run over one block at once. The cursor keeps
+ * the current key in a buffer of its own (inline for short keys), so it must not be copied
+ * or moved once initialised. */
 typedef struct {
     const SkvSstBlock *blk;
-    uint8_t *key; /* current internal key (max_klen bytes) */
-    size_t klen;
+    uint8_t *key; /* current internal key: inline_key, or a heap buffer of kcap bytes */
+    size_t klen, kcap;
     size_t cur;  /* offset of the current entry; data_end = not positioned */
     size_t next; /* offset of the entry after it */
     const uint8_t *val;
     size_t vlen;
+    int status; /* SKV_OK, or the error that ended the walk (see skv__sst_blockiter_status) */
+    uint8_t inline_key[112];
 } SkvSstBlockIter;
 
-/* SKV_OK or SKV_ENOMEM. The cursor starts unpositioned. */
+/* Starts the cursor, unpositioned, over blk; returns SKV_OK. */
 int skv__sst_blockiter_init(SkvSstBlockIter *it, const SkvSstBlock *blk);
+/* SKV_OK while every entry decoded so far was well formed; SKV_ECORRUPT (with a message)
+ * once one was not, or SKV_ENOMEM when a long key found no memory. Either leaves the cursor
+ * invalid, as at the end of the block, for good. */
+int skv__sst_blockiter_status(const SkvSstBlockIter *it);
 void skv__sst_blockiter_free(SkvSstBlockIter *it);
 int skv__sst_blockiter_valid(const SkvSstBlockIter *it);
 void skv__sst_blockiter_first(SkvSstBlockIter *it);
@@ -99,12 +111,15 @@ void skv__sst_blockiter_entry(const SkvSstBlockIter *it, SkvSstEntry *e); /* req
 
 /* The hash a filter is built from and probed with (skv__fingerprint of the user key). */
 uint64_t skv__bloom_hash(const void *key, size_t klen);
-/* Builds a filter over n key hashes with bits_per_key (1..100) bits per key into a new
- * malloc'd buffer (*out, *out_len; the caller frees it). SKV_EINVAL or SKV_ENOMEM. */
+/* Builds a blocked filter over n key hashes with bits_per_key (1..100) bits per key into a
+ * new malloc'd buffer (*out, *out_len; the caller frees it): 64-byte blocks, every probe of
+ * a key inside the one block its hash picks, then a trailer byte 0x80 | k. SKV_EINVAL or
+ * SKV_ENOMEM. */
 int skv__bloom_build(const uint64_t *hashes, size_t n, int bits_per_key, uint8_t **out,
                      size_t *out_len);
-/* 0 when the key is certainly absent, 1 when it may be present (also for a malformed
- * filter: empty, or a probe count outside 1..30). */
+/* 0 when the key is certainly absent, 1 when it may be present. Reads blocked filters and
+ * the older flat ones (trailer byte k in 1..30); answers 1 for anything else (empty, a
+ * reserved trailer byte, a blocked filter not a whole number of 64-byte blocks). */
 int skv__bloom_may_contain(const void *filter, size_t flen, const void *key, size_t klen);
 int skv__bloom_may_contain_hash(const void *filter, size_t flen, uint64_t hash);
 
@@ -117,8 +132,9 @@ int skv__bloom_may_contain_hash(const void *filter, size_t flen, uint64_t hash);
  * the index, filter and properties blocks, format version, magic number). An index larger
  * than index_partition_size is stored in two levels: partition blocks of about that size
  * (each an index block over a run of data blocks) and a top-level index block with one entry
- * per partition (its last key -> its handle); the reader then keeps only the top level in
- * memory and reads partitions on demand through the block cache. Every block carries a
+ * per partition (its last key -> its handle); the reader opens with only the top level in
+ * memory and reads each partition on its first use, keeping it until it closes (so a table
+ * never opened for reads costs no index memory). Every block carries a
  * checksum of its stored bytes; a damaged table gives SKV_ECORRUPT naming file and block. */
 
 enum { SKV_SST_COMPRESS_NONE = 0, SKV_SST_COMPRESS_ZSTD = 1 };
@@ -176,9 +192,9 @@ typedef struct SkvSstReader SkvSstReader;
 
 /* Opens a table: reads and checks the footer, index (the top-level index of a partitioned
  * table), filter and properties (a filter that fails its checksum is ignored, never trusted).
- * Data blocks and index partitions are read on demand through the block cache (cache may be
- * NULL: no caching), keyed by (file_number, offset), and their checksums checked at every read
- * from the file. Closing a reader leaves its blocks in the
+ * Data blocks are read on demand through the block cache (cache may be NULL: no caching),
+ * keyed by (file_number, offset), and their checksums checked at every read from the file;
+ * index partitions are read once and kept by the reader. Closing a reader leaves its blocks in the
  * cache (skv__cache_erase_file when the file is deleted). A reader may be shared by threads.
  * Errors: SKV_ECORRUPT (message names the file and what is damaged; also for a missing file
  * or one shorter than the footer), SKV_EIO, SKV_ENOMEM. */

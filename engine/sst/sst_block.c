@@ -174,13 +174,11 @@ static uint32_t blk_restart(const SkvSstBlock *blk, uint32_t i) {
     return skv__get_u32(blk->data + blk->data_end + 4 * (size_t)i);
 }
 
-int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n) {
-    const uint8_t *d = data;
+/* The restart count and array at the end of the block (the checksum is not checked). */
+static int blk_open_trailer(SkvSstBlock *blk, const uint8_t *d, size_t n) {
     memset(blk, 0, sizeof *blk);
     if (n < SKV_SST_BLOCK_TAIL)
         return skv__err(SKV_ECORRUPT, "table block of %zu bytes is too short", n);
-    if (skv__get_u32(d + n - 4) != skv__checksum(d, n - 4))
-        return skv__err(SKV_ECORRUPT, "table block checksum mismatch");
     uint64_t nr = skv__get_u32(d + n - 8);
     if (nr > (n - SKV_SST_BLOCK_TAIL) / 4)
         return skv__err(SKV_ECORRUPT, "table block restart count %llu too large",
@@ -189,15 +187,34 @@ int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n) {
     blk->data = d;
     blk->data_end = end;
     blk->nrestarts = (uint32_t)nr;
-    if ((end == 0) != (nr == 0))
+    if ((end == 0) != (nr == 0)) {
+        memset(blk, 0, sizeof *blk);
         return skv__err(SKV_ECORRUPT, "table block has %llu restart points for %zu entry bytes",
                         (unsigned long long)nr, end);
+    }
+    return SKV_OK;
+}
+
+int skv__sst_block_view(SkvSstBlock *blk, const void *data, size_t n) {
+    return blk_open_trailer(blk, data, n);
+}
+
+int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n) {
+    const uint8_t *d = data;
+    memset(blk, 0, sizeof *blk);
+    if (n < SKV_SST_BLOCK_TAIL)
+        return skv__err(SKV_ECORRUPT, "table block of %zu bytes is too short", n);
+    if (skv__get_u32(d + n - 4) != skv__checksum(d, n - 4))
+        return skv__err(SKV_ECORRUPT, "table block checksum mismatch");
+    int rc = blk_open_trailer(blk, d, n);
+    if (rc != SKV_OK) return rc;
+    size_t end = blk->data_end;
+    uint32_t nr = blk->nrestarts;
 
     /* walk every entry: bounds, restart points at entry starts with nothing shared, order */
     uint8_t *prev = NULL, *cur = NULL;
     size_t prev_cap = 0, cur_cap = 0, prev_len = 0, off = 0, max = 0;
     uint32_t r = 0, count = 0;
-    int rc = SKV_OK;
     while (off < end) {
         uint64_t sh, un, vl;
         size_t body;
@@ -250,18 +267,24 @@ int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n) {
 }
 
 int skv__sst_blockiter_init(SkvSstBlockIter *it, const SkvSstBlock *blk) {
-    memset(it, 0, sizeof *it);
     it->blk = blk;
+    it->key = it->inline_key;
+    it->kcap = sizeof it->inline_key;
+    it->klen = 0;
     it->cur = it->next = blk->data_end;
-    it->key = malloc(blk->max_klen ? blk->max_klen : 1);
-    if (!it->key) return skv__err(SKV_ENOMEM, "out of memory opening a block cursor");
+    it->val = NULL;
+    it->vlen = 0;
+    it->status = SKV_OK;
     return SKV_OK;
 }
 
 void skv__sst_blockiter_free(SkvSstBlockIter *it) {
-    free(it->key);
-    it->key = NULL;
+    if (it->key != it->inline_key) free(it->key);
+    it->key = it->inline_key;
+    it->kcap = sizeof it->inline_key;
 }
+
+int skv__sst_blockiter_status(const SkvSstBlockIter *it) { return it->status; }
 
 int skv__sst_blockiter_valid(const SkvSstBlockIter *it) { return it->cur < it->blk->data_end; }
 
@@ -272,15 +295,43 @@ static void blk_invalidate(SkvSstBlockIter *it) {
     it->val = NULL;
 }
 
+/* Makes the key buffer hold at least need bytes, keeping its first keep bytes. */
+static int blk_key_reserve(SkvSstBlockIter *it, size_t need, size_t keep) {
+    if (need <= it->kcap) return 0;
+    size_t cap = it->kcap * 2 > need ? it->kcap * 2 : need;
+    uint8_t *k = malloc(cap);
+    if (!k) return -1;
+    memcpy(k, it->key, keep);
+    if (it->key != it->inline_key) free(it->key);
+    it->key = k;
+    it->kcap = cap;
+    return 0;
+}
+
+/* Ends the walk for good with status rc (the message is set here). */
+static void blk_fail(SkvSstBlockIter *it, int rc, size_t off) {
+    blk_invalidate(it);
+    it->status = rc == SKV_ENOMEM
+                     ? skv__err(SKV_ENOMEM, "out of memory decoding a table block")
+                     : skv__err(SKV_ECORRUPT, "table block entry at offset %zu is malformed", off);
+}
+
 /* Decodes the entry at off, whose predecessor's key is in it->key (for a restart point, any
- * key). The block was validated at open; the checks stay so no input can read out of bounds. */
+ * key). Nothing is trusted: an entry that does not fit the block, shares more than its
+ * predecessor's key or is too short to be an internal key ends the walk with SKV_ECORRUPT.
+ * (A key grows by at most its unshared bytes, so no key is longer than the block.) */
 static int blk_step(SkvSstBlockIter *it, size_t off) {
     const SkvSstBlock *blk = it->blk;
     uint64_t sh, un, vl;
     size_t body;
+    if (it->status != SKV_OK) return -1;
     if (blk_parse(blk->data, blk->data_end, off, &sh, &un, &vl, &body) || sh > it->klen ||
-        sh + un > blk->max_klen || sh + un < SKV_SST_KEY_EXTRA) {
-        blk_invalidate(it);
+        sh + un < SKV_SST_KEY_EXTRA) {
+        blk_fail(it, SKV_ECORRUPT, off);
+        return -1;
+    }
+    if (blk_key_reserve(it, (size_t)(sh + un), (size_t)sh)) {
+        blk_fail(it, SKV_ENOMEM, off);
         return -1;
     }
     memcpy(it->key + sh, blk->data + body, (size_t)un);
@@ -319,7 +370,7 @@ static void blk_scan_to_end(SkvSstBlockIter *it, uint32_t i, size_t target) {
     blk_to_restart(it, i);
     while (skv__sst_blockiter_valid(it) && it->next < target)
         if (blk_step(it, it->next)) return;
-    if (skv__sst_blockiter_valid(it) && it->next != target) blk_invalidate(it);
+    if (skv__sst_blockiter_valid(it) && it->next != target) blk_fail(it, SKV_ECORRUPT, it->next);
 }
 
 void skv__sst_blockiter_last(SkvSstBlockIter *it) {

@@ -322,6 +322,7 @@ static int tblb_write_partitions(SkvSstBuilder *b, const uint8_t *raw, size_t n,
         skv__sst_block_builder_reset(&part);
         b->nparts++;
     }
+    if (rc == SKV_OK) rc = skv__sst_blockiter_status(&it);
     skv__sst_blockiter_free(&it);
     skv__sst_block_builder_free(&part);
     return rc;

@@ -8,6 +8,7 @@
 #ifndef SKV_SST_TABLE_INT_H
 #define SKV_SST_TABLE_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,9 @@ struct SkvSstReader {
     uint8_t *index_keys;
     SkvSstPartition top; /* a view over index, nblocks and index_keys */
     int partitioned;
+    /* A partitioned table's partitions (nblocks of them), each decoded on first use and kept
+     * until the reader closes; NULL until then. */
+    _Atomic(const SkvSstPartition *) *parts;
     uint64_t data_end; /* every data block ends at or before this offset */
     uint8_t *filter;   /* NULL: no filter, or one that failed its checksum */
     size_t filter_len;
@@ -89,14 +93,18 @@ size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, 
 /* Partitions a lookup goes through: r->nblocks when partitioned, else 1 (the whole index). */
 size_t skv__sst_nparts(const SkvSstReader *r);
 
-/* The index partition p (< skv__sst_nparts): for an unpartitioned table &r->top (*pin holds
- * nothing); otherwise read through the cache when the reader has one, keyed like data blocks,
- * and checked at every read from the file. *out stays valid while *pin is held. SKV_ECORRUPT
- * naming file and block, SKV_EIO or SKV_ENOMEM. */
+/* The index partition p (< skv__sst_nparts): for an unpartitioned table &r->top; otherwise
+ * read and checked on its first use and kept with the reader until it closes (threads may
+ * race to load one: one copy wins, the others are freed); *pin is left holding nothing.
+ * SKV_ECORRUPT naming file and block, SKV_EIO or SKV_ENOMEM. */
 int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, SkvSstPin *pin);
 
 /* Reads the data block at h (through the cache when the reader has one) and opens it; *out
  * stays valid while *pin is held. SKV_ECORRUPT naming file and block, SKV_EIO or SKV_ENOMEM. */
 int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin);
+
+/* Returns rc after prefixing the current error message with the table's path and the block
+ * (`what` block at offset off). */
+int skv__sst_wrap_error(int rc, const SkvSstReader *r, const char *what, uint64_t off);
 
 #endif /* SKV_SST_TABLE_INT_H */

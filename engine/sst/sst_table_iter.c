@@ -79,10 +79,7 @@ static int tbli_load(SkvSstIter *it, size_t p, size_t b) {
     tbli_unload_block(it);
     const SkvSstBlock *blk;
     int rc = skv__sst_load_block(it->r, it->pt->e[b].h, &blk, &it->pin);
-    if (rc == SKV_OK) {
-        rc = skv__sst_blockiter_init(&it->bit, blk);
-        if (rc != SKV_OK) skv__sst_pin_release(&it->pin);
-    }
+    if (rc == SKV_OK) skv__sst_blockiter_init(&it->bit, blk);
     if (rc != SKV_OK) {
         tbli_unload(it);
         it->status = rc;
@@ -99,9 +96,20 @@ int skv__sst_iter_valid(const SkvSstIter *it) {
 
 int skv__sst_iter_status(const SkvSstIter *it) { return it->status; }
 
+/* 0, or -1 when the block cursor met a malformed entry (or no memory): the cursor's error
+ * becomes the table cursor's status, naming the table and block, and nothing stays loaded. */
+static int tbli_block_failed(SkvSstIter *it) {
+    int rc = skv__sst_blockiter_status(&it->bit);
+    if (rc == SKV_OK) return 0;
+    it->status = skv__sst_wrap_error(rc, it->r, "data", it->pt->e[it->bi].h.off);
+    tbli_unload(it);
+    return -1;
+}
+
 /* From an exhausted block, on to the first entry of the next non-empty block. */
 static void tbli_skip_forward(SkvSstIter *it) {
     while (it->has_blk && !skv__sst_blockiter_valid(&it->bit)) {
+        if (tbli_block_failed(it)) return;
         size_t p = it->pi, b = it->bi + 1;
         if (b >= it->pt->n) {
             if (++p >= it->nparts) {
@@ -118,6 +126,7 @@ static void tbli_skip_forward(SkvSstIter *it) {
 /* From an exhausted block, back to the last entry of the previous non-empty block. */
 static void tbli_skip_backward(SkvSstIter *it) {
     while (it->has_blk && !skv__sst_blockiter_valid(&it->bit)) {
+        if (tbli_block_failed(it)) return;
         size_t p = it->pi, b = it->bi;
         if (b == 0) {
             if (p == 0) {

@@ -16,7 +16,7 @@
 #include "sst/sst_table_int.h"
 
 /* Re-raises the current error message prefixed with the table and the block. */
-static int tblr_wrap(int rc, const SkvSstReader *r, const char *what, uint64_t off) {
+int skv__sst_wrap_error(int rc, const SkvSstReader *r, const char *what, uint64_t off) {
     char msg[384];
     snprintf(msg, sizeof msg, "%s", skv__errmsg_get());
     return skv__err(rc, "table %s: %s block at offset %llu: %s", r->path, what,
@@ -179,6 +179,7 @@ static int tblr_decode_index(const SkvSstReader *r, const SkvSstBlock *blk, size
         used += e.klen;
         next_off = h.off + h.size + SKV_SST_TRAILER;
     }
+    if (rc == SKV_OK) rc = skv__sst_blockiter_status(&it);
     skv__sst_blockiter_free(&it);
     if (rc == SKV_OK && i != blk->count)
         rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is malformed", r->path, what,
@@ -193,7 +194,7 @@ static int tblr_load_index(SkvSstReader *r, const uint8_t *data, size_t n, uint6
                            uint64_t data_end) {
     SkvSstBlock blk;
     int rc = skv__sst_block_open(&blk, data, n);
-    if (rc != SKV_OK) return tblr_wrap(rc, r, "index", off);
+    if (rc != SKV_OK) return skv__sst_wrap_error(rc, r, "index", off);
     r->index = calloc(blk.count ? blk.count : 1, sizeof *r->index);
     r->index_keys = malloc(n);
     if (!r->index || !r->index_keys)
@@ -205,6 +206,24 @@ static int tblr_load_index(SkvSstReader *r, const uint8_t *data, size_t n, uint6
     r->top.n = r->nblocks;
     r->top.e = r->index;
     r->top.keys = r->index_keys;
+    return SKV_OK;
+}
+
+/* Reads the filter block into a buffer aligned to a cache line, so that a probe of the
+ * blocked filter (64-byte blocks) touches exactly one line. */
+static int tblr_read_filter(SkvSstReader *r, SkvSstHandle fh) {
+    uint8_t *buf;
+    size_t n;
+    int rc = tblr_read(r, fh, "filter", 0, &buf, &n);
+    if (rc != SKV_OK) return rc;
+    r->filter = aligned_alloc(64, (n + 63) / 64 * 64 + 64);
+    if (!r->filter) {
+        free(buf);
+        return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
+    }
+    memcpy(r->filter, buf, n);
+    r->filter_len = n;
+    free(buf);
     return SKV_OK;
 }
 
@@ -271,8 +290,10 @@ static int tblr_open(SkvSstReader *r) {
         skv__key_cmp(r->index_keys, r->index[0].klen, r->props.smallest, r->props.smallest_len) < 0)
         return skv__err(SKV_ECORRUPT, "table %s: properties disagree with the index", r->path);
 
+    if (r->partitioned && !(r->parts = calloc(r->nblocks, sizeof *r->parts)))
+        return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
     if (fh.size > 0) {
-        rc = tblr_read(r, fh, "filter", 0, &r->filter, &r->filter_len);
+        rc = tblr_read_filter(r, fh);
         if (rc == SKV_ECORRUPT) {
             /* a damaged filter is dropped: every key "may be present" */
             r->filter = NULL;
@@ -312,6 +333,9 @@ int skv__sst_open(SkvEnv *env, const char *path, uint64_t file_number, SkvCache 
 void skv__sst_close(SkvSstReader *r) {
     if (!r) return;
     if (r->file) r->env->close(r->file);
+    for (size_t p = 0; r->parts && p < r->nblocks; p++)
+        free((void *)atomic_load_explicit(&r->parts[p], memory_order_relaxed));
+    free((void *)r->parts);
     free(r->index);
     free(r->index_keys);
     free(r->filter);
@@ -370,9 +394,10 @@ int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out
     if (rc != SKV_OK) return rc;
     SkvSstLoaded *ld = (SkvSstLoaded *)(void *)buf;
     ld->len = len;
-    if ((rc = skv__sst_block_open(&ld->blk, buf + sizeof *ld, len)) != SKV_OK) {
+    /* the stored block's checksum was checked; the cursor checks each entry it decodes */
+    if ((rc = skv__sst_block_view(&ld->blk, buf + sizeof *ld, len)) != SKV_OK) {
         free(buf);
-        return tblr_wrap(rc, r, "data", h.off);
+        return skv__sst_wrap_error(rc, r, "data", h.off);
     }
     SkvCacheHandle *ch;
     if ((rc = tblr_keep(r, h.off, ld, sizeof *ld + len, pin, &ch)) != SKV_OK) return rc;
@@ -402,16 +427,12 @@ int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, S
         *out = &r->top;
         return SKV_OK;
     }
-    SkvSstHandle h = r->index[p].h;
-    if (r->cache) {
-        SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
-        if (ch) {
-            *out = &((TblrPart *)skv__cache_value(ch))->view;
-            pin->cache = r->cache;
-            pin->handle = ch;
-            return SKV_OK;
-        }
+    const SkvSstPartition *kept = atomic_load_explicit(&r->parts[p], memory_order_acquire);
+    if (kept) {
+        *out = kept;
+        return SKV_OK;
     }
+    SkvSstHandle h = r->index[p].h;
     uint8_t *buf;
     size_t len;
     int rc = tblr_read(r, h, "index partition", 0, &buf, &len);
@@ -419,7 +440,7 @@ int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, S
     SkvSstBlock blk;
     if ((rc = skv__sst_block_open(&blk, buf, len)) != SKV_OK) {
         free(buf);
-        return tblr_wrap(rc, r, "index partition", h.off);
+        return skv__sst_wrap_error(rc, r, "index partition", h.off);
     }
     /* an entry takes at least 20 bytes of the block, so the entries fit 2 * len bytes */
     if (len > SIZE_MAX / 4) {
@@ -452,9 +473,15 @@ int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, S
         free(pt);
         return rc;
     }
-    SkvCacheHandle *ch;
-    if ((rc = tblr_keep(r, h.off, pt, charge, pin, &ch)) != SKV_OK) return rc;
-    *out = ch ? &((TblrPart *)skv__cache_value(ch))->view : &pt->view;
+    /* the first thread to decode the partition publishes it; a racing one uses that copy */
+    const SkvSstPartition *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&r->parts[p], &expected, &pt->view,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        free(pt);
+        *out = expected;
+        return SKV_OK;
+    }
+    *out = &pt->view;
     return SKV_OK;
 }
 
@@ -501,13 +528,15 @@ int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, S
     rc = skv__sst_load_block(r, h, &blk, pin);
     if (rc != SKV_OK) return rc;
     SkvSstBlockIter it;
-    if ((rc = skv__sst_blockiter_init(&it, blk)) != SKV_OK) {
-        skv__sst_pin_release(pin);
-        return rc;
-    }
+    skv__sst_blockiter_init(&it, blk);
     skv__sst_blockiter_seek(&it, key, klen, snap);
-    rc = SKV_NOTFOUND;
-    if (skv__sst_blockiter_valid(&it)) {
+    rc = skv__sst_blockiter_status(&it);
+    if (rc != SKV_OK)
+        rc = skv__sst_wrap_error(rc, r, "data", h.off);
+    else if (!skv__sst_blockiter_valid(&it))
+        rc = SKV_NOTFOUND;
+    else {
+        rc = SKV_NOTFOUND;
         SkvSstEntry x;
         skv__sst_blockiter_entry(&it, &x);
         if (x.klen == klen && (klen == 0 || memcmp(x.key, key, klen) == 0)) {

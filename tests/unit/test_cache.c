@@ -1,6 +1,8 @@
 /* test_cache.c — the block cache on one thread: insert, lookup and release, hit and miss
- * counts, LRU eviction order, the capacity bound, pinned entries under eviction pressure,
- * replacement, erase_file, capacity 0, and deleters run exactly once per inserted entry. */
+ * counts, CLOCK eviction order (which keys survive given inserts and hits), second chances
+ * for hit entries, the capacity bound, pinned entries under eviction pressure (up to a shard
+ * with every entry pinned), replacement, erase_file, capacity 0, and deleters run exactly
+ * once per inserted entry. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,56 +104,184 @@ static void test_hit_miss_counts(void) {
     CHECK_EQ_U64(calls, 4);
 }
 
-static void test_lru_order(void) {
+/* Gives each record its key: file 1, offsets 0, 1, 2, ... */
+static void recs_init(Rec *r, int n, uint64_t *calls) {
+    for (int i = 0; i < n; i++) rec_init(&r[i], calls, 1, (uint64_t)i);
+}
+
+/* One shard with room for two entries of charge 10; the checks read the deleted flags, since
+ * a lookup (has) would itself mark entries referenced. */
+static void test_clock_order(void) {
     uint64_t calls = 0;
-    Rec a, b, cc;
-    /* one shard with room for two entries of charge 10 */
+    Rec r[4];
+    Rec *a = &r[0], *b = &r[1], *cc = &r[2], *d = &r[3];
+    SkvCacheStats st;
+
+    /* nothing referenced: the oldest goes, at once */
     SkvCache *c = skv__cache_new(20, 0);
     CHECK(c);
-    rec_init(&a, &calls, 1, 0);
-    rec_init(&b, &calls, 1, 1);
-    rec_init(&cc, &calls, 1, 2);
-    CHECK(put(c, &a, 10));
-    CHECK(put(c, &b, 10));
-    CHECK(put(c, &cc, 10));
-    CHECK(a.deleted == 1); /* the oldest went, at once */
-    CHECK(b.deleted == 0 && cc.deleted == 0);
-    CHECK(!has(c, 1, 0, &a));
-    CHECK(has(c, 1, 1, &b));
-    CHECK(has(c, 1, 2, &cc));
-    SkvCacheStats st;
+    recs_init(r, 3, &calls);
+    CHECK(put(c, a, 10));
+    CHECK(put(c, b, 10));
+    CHECK(put(c, cc, 10));
+    CHECK(a->deleted == 1 && b->deleted == 0 && cc->deleted == 0);
+    CHECK(!has(c, 1, 0, a));
+    CHECK(has(c, 1, 1, b));
+    CHECK(has(c, 1, 2, cc));
     skv__cache_stats(c, &st);
     CHECK_EQ_U64(st.evictions, 1);
     CHECK_EQ_U64(st.usage, 20);
     skv__cache_free(c);
     CHECK_EQ_U64(calls, 3);
 
-    /* a lookup makes an entry the most recently used */
+    /* both hit, b last: LRU would evict b, CLOCK passes both once and takes the oldest, a */
     calls = 0;
     c = skv__cache_new(20, 0);
     CHECK(c);
-    rec_init(&a, &calls, 1, 0);
-    rec_init(&b, &calls, 1, 1);
-    rec_init(&cc, &calls, 1, 2);
-    CHECK(put(c, &a, 10));
-    CHECK(put(c, &b, 10));
-    CHECK(has(c, 1, 0, &a));
-    CHECK(put(c, &cc, 10));
-    CHECK(b.deleted == 1 && a.deleted == 0 && cc.deleted == 0);
-    CHECK(has(c, 1, 0, &a));
-    CHECK(!has(c, 1, 1, &b));
-    CHECK(has(c, 1, 2, &cc));
-    /* now c is the oldest (a was looked up again just before it) */
-    Rec d;
-    rec_init(&d, &calls, 1, 3);
-    CHECK(has(c, 1, 0, &a));
-    CHECK(put(c, &d, 10));
-    CHECK(cc.deleted == 1 && a.deleted == 0);
-    CHECK(has(c, 1, 0, &a));
-    CHECK(has(c, 1, 3, &d));
+    recs_init(r, 4, &calls);
+    CHECK(put(c, a, 10));
+    CHECK(put(c, b, 10));
+    CHECK(has(c, 1, 1, b));
+    CHECK(has(c, 1, 0, a));
+    CHECK(put(c, cc, 10));
+    CHECK(a->deleted == 1 && b->deleted == 0 && cc->deleted == 0);
+    /* b's second chance is spent: it is the oldest now and goes next */
+    CHECK(put(c, d, 10));
+    CHECK(b->deleted == 1 && cc->deleted == 0 && d->deleted == 0);
+    CHECK(has(c, 1, 2, cc));
+    CHECK(has(c, 1, 3, d));
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.evictions, 2);
     skv__cache_free(c);
     CHECK_EQ_U64(calls, 4);
-    CHECK(a.deleted == 1 && b.deleted == 1 && cc.deleted == 1 && d.deleted == 1);
+
+    /* one hit spares the oldest once; the next unreferenced entry goes instead */
+    calls = 0;
+    c = skv__cache_new(20, 0);
+    CHECK(c);
+    recs_init(r, 4, &calls);
+    CHECK(put(c, a, 10));
+    CHECK(put(c, b, 10));
+    CHECK(has(c, 1, 0, a));
+    CHECK(put(c, cc, 10));
+    CHECK(b->deleted == 1 && a->deleted == 0 && cc->deleted == 0);
+    /* oldest to newest: cc, a. Both hit again: cc, the older, comes round first */
+    CHECK(has(c, 1, 0, a));
+    CHECK(!has(c, 1, 1, b));
+    CHECK(has(c, 1, 2, cc));
+    CHECK(put(c, d, 10));
+    CHECK(cc->deleted == 1 && a->deleted == 0 && d->deleted == 0);
+    CHECK(has(c, 1, 0, a));
+    CHECK(has(c, 1, 3, d));
+    skv__cache_free(c);
+    CHECK_EQ_U64(calls, 4);
+    for (int i = 0; i < 4; i++) CHECK(r[i].deleted == 1);
+}
+
+/* A recently hit entry survives an eviction that takes an unreferenced one, then ages like
+ * any other once its second chance is spent. */
+static void test_referenced_survives(void) {
+    uint64_t calls = 0;
+    Rec r[7];
+    recs_init(r, 7, &calls);
+    SkvCache *c = skv__cache_new(30, 0); /* three entries of charge 10 */
+    CHECK(c);
+    for (int i = 0; i < 3; i++) CHECK(put(c, &r[i], 10));
+    CHECK(has(c, 1, 0, &r[0])); /* the oldest, but hit */
+    CHECK(put(c, &r[3], 10));
+    CHECK(r[0].deleted == 0 && r[1].deleted == 1 && r[2].deleted == 0 && r[3].deleted == 0);
+    SkvCacheStats st;
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.evictions, 1);
+    CHECK_EQ_U64(st.usage, 30);
+    /* oldest to newest now: r2, r3, r0 (its flag cleared); no more hits */
+    CHECK(put(c, &r[4], 10));
+    CHECK(r[2].deleted == 1 && r[0].deleted == 0);
+    CHECK(put(c, &r[5], 10));
+    CHECK(r[3].deleted == 1 && r[0].deleted == 0);
+    CHECK(put(c, &r[6], 10));
+    CHECK(r[0].deleted == 1);
+    CHECK_EQ_U64(calls, 4);
+    skv__cache_free(c);
+    CHECK_EQ_U64(calls, 7);
+}
+
+/* A hot set hit between the inserts of a long scan stays cached; the scan keeps only its
+ * newest entries. */
+static void test_hot_set_survives_scan(void) {
+    enum { HOT = 3, COLD = 200, ROOM = 10 };
+    uint64_t calls = 0;
+    Rec hot[HOT], cold[COLD];
+    SkvCache *c = skv__cache_new(ROOM * 10, 0);
+    CHECK(c);
+    for (int i = 0; i < HOT; i++) {
+        rec_init(&hot[i], &calls, 5, (uint64_t)i);
+        CHECK(put(c, &hot[i], 10));
+    }
+    for (int k = 0; k < COLD; k++) {
+        rec_init(&cold[k], &calls, 6, (uint64_t)k);
+        CHECK(put(c, &cold[k], 10));
+        for (int i = 0; i < HOT; i++) CHECK(has(c, 5, (uint64_t)i, &hot[i]));
+    }
+    for (int i = 0; i < HOT; i++) CHECK(hot[i].deleted == 0);
+    for (int k = 0; k < COLD; k++) CHECK(cold[k].deleted == (k < COLD - (ROOM - HOT)));
+    SkvCacheStats st;
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.evictions, COLD - (ROOM - HOT));
+    CHECK_EQ_U64(st.usage, ROOM * 10);
+    skv__cache_free(c);
+    CHECK_EQ_U64(calls, HOT + COLD);
+}
+
+/* A shard whose entries are all pinned: inserts return at once (the hand has nothing to
+ * take), an unpinned newcomer is evicted past the pinned ones, and releases evict down to the
+ * capacity, flagged entries after their second chance. */
+static void test_all_pinned_shard(void) {
+    enum { PINS = 5, EXTRA = 100 };
+    uint64_t calls = 0;
+    Rec p[PINS], x[EXTRA];
+    SkvCacheHandle *hp[PINS];
+    SkvCache *c = skv__cache_new(30, 0); /* three entries of charge 10 */
+    CHECK(c);
+    for (int i = 0; i < PINS; i++) {
+        rec_init(&p[i], &calls, 1, (uint64_t)i);
+        hp[i] = skv__cache_insert(c, 1, (uint64_t)i, &p[i], 10, rec_deleter);
+        CHECK(hp[i]);
+    }
+    CHECK(has(c, 1, 1, &p[1]));
+    CHECK(has(c, 1, 3, &p[3]));
+    SkvCacheStats st;
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.usage, 50);
+    CHECK_EQ_U64(st.pinned, 50);
+    CHECK_EQ_U64(st.evictions, 0);
+    /* each newcomer is evicted as soon as it is released; the pinned ones stay */
+    for (int k = 0; k < EXTRA; k++) {
+        rec_init(&x[k], &calls, 2, (uint64_t)k);
+        CHECK(put(c, &x[k], 10));
+        CHECK(x[k].deleted == 1);
+    }
+    for (int i = 0; i < PINS; i++) CHECK(p[i].deleted == 0);
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.usage, 50);
+    CHECK_EQ_U64(st.evictions, EXTRA);
+    /* releases evict the oldest until the unpinned entries fit: p0 (hit, so spared once) and
+     * p1; p2, p3 and p4 remain */
+    CHECK(has(c, 1, 0, &p[0]));
+    for (int i = 0; i < PINS; i++) {
+        skv__cache_release(c, hp[i]);
+        skv__cache_stats(c, &st);
+        CHECK(st.usage - st.pinned <= 30);
+    }
+    CHECK(p[0].deleted == 1 && p[1].deleted == 1);
+    CHECK(p[2].deleted == 0 && p[3].deleted == 0 && p[4].deleted == 0);
+    skv__cache_stats(c, &st);
+    CHECK_EQ_U64(st.usage, 30);
+    CHECK_EQ_U64(st.pinned, 0);
+    CHECK_EQ_U64(st.evictions, EXTRA + 2);
+    for (int i = 2; i < PINS; i++) CHECK(has(c, 1, (uint64_t)i, &p[i]));
+    skv__cache_free(c);
+    CHECK_EQ_U64(calls, PINS + EXTRA);
 }
 
 static uint64_t tc_rnd(uint64_t *s) {
@@ -409,7 +539,10 @@ static void test_deleter_counts(void) {
 static const TestCase TESTS[] = {
     {"insert_lookup_release", test_insert_lookup_release},
     {"hit_miss_counts", test_hit_miss_counts},
-    {"lru_order", test_lru_order},
+    {"clock_order", test_clock_order},
+    {"referenced_survives", test_referenced_survives},
+    {"hot_set_survives_scan", test_hot_set_survives_scan},
+    {"all_pinned_shard", test_all_pinned_shard},
     {"usage_bound", test_usage_bound},
     {"pinned_survives", test_pinned_survives},
     {"replace", test_replace},

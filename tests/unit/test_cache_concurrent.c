@@ -1,7 +1,9 @@
 /* test_cache_concurrent.c — the block cache under 4 threads doing random inserts, lookups,
- * releases (holding a few handles at a time) and the odd erase_file on 2000 keys with room
- * for 500, for about two seconds: every value seen must encode its own key and still be
- * alive, and once the cache is freed every inserted value must have been deleted once. */
+ * releases (holding a few handles at a time) and the odd erase_file, for about a second and a
+ * half each on 2000 keys with room for 500 and on 64 keys with room for 8 (so the handles
+ * held pin more than the capacity and shards fill with pinned entries): every value seen
+ * must encode its own key and still be alive, and once the cache is freed every inserted
+ * value must have been deleted once. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -13,7 +15,7 @@
 #include "cache/cache.h"
 #include "test.h"
 
-enum { N_THREADS = 4, N_KEYS = 2000, CAPACITY = 500, N_FILES = 8, HELD = 4, RUN_MS = 2000 };
+enum { N_THREADS = 4, N_FILES = 8, HELD = 4 };
 
 #define VAL_LIVE 0x4c49564556414cULL
 #define VAL_DEAD 0xdeadULL
@@ -27,6 +29,7 @@ typedef struct {
 
 typedef struct {
     SkvCache *c;
+    uint64_t n_keys, run_ms;
     _Atomic uint64_t deleted;
     _Atomic uint64_t inserted;
     _Atomic long failures;
@@ -75,10 +78,10 @@ static void *worker_main(void *arg) {
     Shared *sh = w->sh;
     SkvCacheHandle *held[HELD] = {0};
     uint64_t held_file[HELD] = {0}, held_off[HELD] = {0};
-    uint64_t deadline = now_ms() + RUN_MS;
+    uint64_t deadline = now_ms() + sh->run_ms;
     for (uint64_t i = 0;; i++) {
         if ((i & 255) == 0 && now_ms() >= deadline) break;
-        uint64_t k = cc_rnd(&w->rng) % N_KEYS, op = cc_rnd(&w->rng) % 1000;
+        uint64_t k = cc_rnd(&w->rng) % sh->n_keys, op = cc_rnd(&w->rng) % 1000;
         uint64_t file = k % N_FILES, off = k * 4096;
         SkvCacheHandle *h = NULL;
         if (op < 400) {
@@ -124,10 +127,12 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-static void test_concurrent_random(void) {
+static void run_concurrent(uint64_t n_keys, size_t capacity, uint64_t run_ms) {
     Shared sh;
-    sh.c = skv__cache_new(CAPACITY, 4);
+    sh.c = skv__cache_new(capacity, 4);
     CHECK(sh.c);
+    sh.n_keys = n_keys;
+    sh.run_ms = run_ms;
     atomic_init(&sh.deleted, 0);
     atomic_init(&sh.inserted, 0);
     atomic_init(&sh.failures, 0);
@@ -146,7 +151,7 @@ static void test_concurrent_random(void) {
     SkvCacheStats st;
     skv__cache_stats(sh.c, &st);
     CHECK_EQ_U64(st.pinned, 0);
-    CHECK(st.usage <= CAPACITY);
+    CHECK(st.usage <= capacity);
     CHECK_EQ_U64(st.inserts, atomic_load(&sh.inserted));
     CHECK_EQ_U64(st.hits, atomic_load(&sh.hits));
     CHECK_EQ_U64(st.hits + st.misses, atomic_load(&sh.lookups));
@@ -157,8 +162,14 @@ static void test_concurrent_random(void) {
     CHECK_EQ_U64(atomic_load(&sh.deleted), atomic_load(&sh.inserted));
 }
 
+static void test_concurrent_random(void) { run_concurrent(2000, 500, 1500); }
+
+/* 16 handles held against room for 8: evictions pass over pinned entries all the time. */
+static void test_concurrent_pinned_over_capacity(void) { run_concurrent(64, 8, 1500); }
+
 static const TestCase TESTS[] = {
     {"concurrent_random", test_concurrent_random},
+    {"concurrent_pinned_over_capacity", test_concurrent_pinned_over_capacity},
     {0, 0},
 };
 

@@ -184,6 +184,24 @@ static void make_value(uint64_t *rng, uint8_t *buf, size_t n) {
     for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)rnd(rng);
 }
 
+/* 20,000 rounds of gets and seeks, at random snapshots up to max_seq + 1, of a present key
+ * and of a random key of 1..key_max bytes: all agree with the reference. */
+static int probes_match(const SkvMemtable *m, const RefList *l, uint64_t *rng, size_t key_max,
+                        uint64_t max_seq) {
+    uint8_t key[64];
+    if (key_max > sizeof key) return 0;
+    for (int i = 0; i < 20000; i++) {
+        const Ref *r = &l->v[rnd(rng) % l->n];
+        uint64_t snap = rnd(rng) % (max_seq + 2);
+        if (!get_matches(m, l, r->key, r->klen, snap) || !seeks_match(m, l, r->key, r->klen, snap))
+            return 0;
+        size_t klen = 1 + (size_t)(rnd(rng) % key_max);
+        make_value(rng, key, klen);
+        if (!get_matches(m, l, key, klen, snap) || !seeks_match(m, l, key, klen, snap)) return 0;
+    }
+    return 1;
+}
+
 /* ---- tests ---- */
 
 static void test_key_cmp(void) {
@@ -514,16 +532,63 @@ static void test_100k_random(void) {
     CHECK(skv__mem_bytes(m) - b0 >= payload);
     CHECK(skv__mem_bytes(m) - b0 <= n * skv__mem_entry_cost(24, sizeof val));
     CHECK(iterate_matches(m, &l));
-    for (int i = 0; i < 20000; i++) {
-        const Ref *r = &l.v[rnd(&rng) % l.n];
-        uint64_t snap = rnd(&rng) % (n + 2);
-        CHECK(get_matches(m, &l, r->key, r->klen, snap));
-        CHECK(seeks_match(m, &l, r->key, r->klen, snap));
+    CHECK(probes_match(m, &l, &rng, sizeof key, n));
+    skv__mem_unref(m);
+    refs_free(&l);
+}
+
+static const RefList *g_sort_refs; /* for sort_by_ref: qsort takes no context */
+
+static int sort_by_ref(const void *a, const void *b) {
+    return ref_cmp(&g_sort_refs->v[*(const size_t *)a], &g_sort_refs->v[*(const size_t *)b]);
+}
+
+/* Insertions in ascending runs (sequential loads take a path without a search) mixed with
+ * random ones, runs that skip over keys inserted later, and new versions of a key right after
+ * its older one: the skiplist stays exactly ordered at every level (iteration both ways, gets
+ * and seeks, which descend through every level, all match the reference). */
+static void test_ascending_runs(void) {
+    uint64_t rng = 77;
+    RefList l = {0};
+    const size_t n = 30000;
+    uint8_t key[12];
+    for (size_t i = 0; i < n; i++) {
         size_t klen = 1 + (size_t)(rnd(&rng) % sizeof key);
-        make_value(&rng, key, klen);
-        CHECK(get_matches(m, &l, key, klen, snap));
-        CHECK(seeks_match(m, &l, key, klen, snap));
+        if (i > 0 && rnd(&rng) % 8 == 0) { /* another version of an earlier key */
+            const Ref *r = &l.v[rnd(&rng) % l.n];
+            klen = r->klen;
+            memcpy(key, r->key, klen);
+        } else {
+            make_value(&rng, key, klen);
+        }
+        refs_push(&l, key, klen, "v", 1, i + 1, i, KINDS[rnd(&rng) % 4]);
     }
+    size_t *order = malloc(n * sizeof *order);
+    CHECK(order != NULL);
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(rnd(&rng) % i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    /* sort random windows of the shuffled order: ascending runs of 1..400 insertions */
+    g_sort_refs = &l;
+    for (size_t at = 0; at < n;) {
+        size_t len = 1 + (size_t)(rnd(&rng) % 400);
+        if (len > n - at) len = n - at;
+        if (rnd(&rng) % 4 != 0) qsort(order + at, len, sizeof *order, sort_by_ref);
+        at += len;
+    }
+    SkvMemtable *m = skv__mem_new();
+    CHECK(m != NULL);
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) ok = add_checked(m, &l.v[order[i]]);
+    CHECK(ok);
+    free(order);
+    qsort(l.v, l.n, sizeof *l.v, ref_cmp);
+    CHECK_EQ_U64(skv__mem_count(m), n);
+    CHECK(iterate_matches(m, &l));
+    CHECK(probes_match(m, &l, &rng, sizeof key, n));
     skv__mem_unref(m);
     refs_free(&l);
 }
@@ -557,6 +622,7 @@ static const TestCase TESTS[] = {
     {"entry_cost", test_entry_cost},
     {"random_mixed", test_random_mixed},
     {"100k_random", test_100k_random},
+    {"ascending_runs", test_ascending_runs},
     {0, 0},
 };
 

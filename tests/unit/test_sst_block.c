@@ -1,7 +1,8 @@
 /* test_sst_block.c — table data blocks (engine/sst/sst_block.c): round trips of awkward keys
  * and values at several restart intervals, iteration both ways and seeks against a sorted
  * reference, order enforcement, and damage: every bit flip, every truncation, and random or
- * mutated bytes (with and without a fixed-up checksum) never crash and never decode wrongly. */
+ * mutated bytes (with and without a fixed-up checksum) never crash and never decode wrongly,
+ * whether the block is opened checked or as a view that checks each entry as it is decoded. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +389,99 @@ static void test_structure_damage(void) {
     CHECK_RC(rc2, SKV_ECORRUPT);
 }
 
+/* Walks a block opened with skv__sst_block_view forwards, backwards and by seeks; returns the
+ * entries seen going forward, or (size_t)-1 when the cursor reported something other than
+ * SKV_OK / SKV_ECORRUPT or the walks disagree on a well-formed block. */
+static size_t exercise_view(const uint8_t *p, size_t n, uint64_t *s) {
+    SkvSstBlock blk;
+    if (skv__sst_block_view(&blk, p, n) != SKV_OK) return 0;
+    SkvSstBlockIter it;
+    skv__sst_blockiter_init(&it, &blk);
+    size_t fwd = 0, bwd = 0;
+    SkvSstEntry e;
+    for (skv__sst_blockiter_first(&it); skv__sst_blockiter_valid(&it); skv__sst_blockiter_next(&it))
+        fwd++;
+    int st_fwd = skv__sst_blockiter_status(&it);
+    skv__sst_blockiter_free(&it);
+    skv__sst_blockiter_init(&it, &blk);
+    for (skv__sst_blockiter_last(&it); skv__sst_blockiter_valid(&it); skv__sst_blockiter_prev(&it))
+        bwd++;
+    int st_bwd = skv__sst_blockiter_status(&it);
+    for (int i = 0; i < 4; i++) {
+        uint8_t k[3] = {(uint8_t)(rnd(s) % 4), (uint8_t)(rnd(s) % 4), (uint8_t)rnd(s)};
+        skv__sst_blockiter_seek(&it, k, 1 + rnd(s) % 3, rnd(s) % 1200);
+        if (skv__sst_blockiter_valid(&it)) skv__sst_blockiter_entry(&it, &e);
+    }
+    int st_seek = skv__sst_blockiter_status(&it);
+    skv__sst_blockiter_free(&it);
+    int ok = (st_fwd == SKV_OK || st_fwd == SKV_ECORRUPT) &&
+             (st_bwd == SKV_OK || st_bwd == SKV_ECORRUPT) &&
+             (st_seek == SKV_OK || st_seek == SKV_ECORRUPT);
+    if (ok && st_fwd == SKV_OK && st_bwd == SKV_OK) ok = fwd == bwd;
+    return ok ? fwd : (size_t)-1;
+}
+
+/* A view trusts nothing either: the first malformed entry ends the walk with SKV_ECORRUPT
+ * (not a silent end of block), and a well-formed block walks exactly as a checked open. */
+static void test_view_checks_each_entry(void) {
+    size_t n;
+    uint8_t *buf = sample_block(&n, 1); /* every entry a restart point: nothing shared */
+    CHECK(buf != NULL);
+    SkvSstBlock blk, full;
+    CHECK_RC(skv__sst_block_open(&full, buf, n), SKV_OK);
+    uint64_t s = 3;
+    CHECK_EQ_U64(exercise_view(buf, n, &s), full.count);
+    /* the third entry claims to share 127 bytes, more than the key before it has */
+    CHECK_RC(skv__sst_block_view(&blk, buf, n), SKV_OK);
+    SkvSstBlockIter it;
+    skv__sst_blockiter_init(&it, &blk);
+    skv__sst_blockiter_first(&it);
+    skv__sst_blockiter_next(&it);
+    size_t third = it.next;
+    skv__sst_blockiter_free(&it);
+    buf[third] = 127;
+    skv__sst_blockiter_init(&it, &blk);
+    size_t seen = 0;
+    for (skv__sst_blockiter_first(&it); skv__sst_blockiter_valid(&it); skv__sst_blockiter_next(&it))
+        seen++;
+    CHECK_EQ_U64(seen, 2);
+    CHECK_RC(skv__sst_blockiter_status(&it), SKV_ECORRUPT);
+    CHECK(strstr(skv__errmsg_get(), "malformed") != NULL);
+    /* the error sticks: repositioning does not revive the cursor */
+    skv__sst_blockiter_first(&it);
+    CHECK(!skv__sst_blockiter_valid(&it));
+    skv__sst_blockiter_free(&it);
+    /* a restart count larger than the block fits is refused by the view itself */
+    skv__put_u32(buf + n - 8, (uint32_t)n);
+    CHECK_RC(skv__sst_block_view(&blk, buf, n), SKV_ECORRUPT);
+    free(buf);
+}
+
+/* Random and mutated bytes through a view: never a crash or an overread (ASan), only SKV_OK or
+ * SKV_ECORRUPT from the cursor. */
+static void test_view_fuzz(void) {
+    uint64_t s = 1234;
+    size_t bad = 0;
+    size_t n;
+    uint8_t *good = sample_block(&n, 4);
+    CHECK(good != NULL);
+    for (int round = 0; round < 20000; round++) {
+        size_t len = round % 2 ? n : rnd(&s) % 200;
+        uint8_t *p = malloc(len ? len : 1);
+        if (round % 2) {
+            memcpy(p, good, n);
+            for (int k = 0; k < 1 + (int)(rnd(&s) % 4); k++) p[rnd(&s) % n] = (uint8_t)rnd(&s);
+        } else {
+            for (size_t i = 0; i < len; i++) p[i] = (uint8_t)rnd(&s);
+            if (len >= 8) skv__put_u32(p + len - 8, (uint32_t)(rnd(&s) % 4));
+        }
+        if (exercise_view(p, len, &s) == (size_t)-1) bad++;
+        free(p);
+    }
+    free(good);
+    CHECK_EQ_U64(bad, 0);
+}
+
 static const TestCase TESTS[] = {
     {"empty_block", test_empty_block},
     {"awkward_keys", test_awkward_keys},
@@ -400,6 +494,8 @@ static const TestCase TESTS[] = {
     {"structure_damage", test_structure_damage},
     {"fuzz_random_bytes", test_fuzz_random_bytes},
     {"fuzz_mutated_blocks", test_fuzz_mutated_blocks},
+    {"view_checks_each_entry", test_view_checks_each_entry},
+    {"view_fuzz", test_view_fuzz},
     {0, 0},
 };
 
