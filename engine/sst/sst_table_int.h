@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sst/sst.h"
 
@@ -45,11 +46,23 @@ typedef struct {
 
 /* One index entry: the last internal key of a block and where the block lies. */
 typedef struct {
-    size_t key_off; /* user key at the owner's keys + key_off */
-    size_t klen;
+    uint64_t prefix;  /* skv__sst_key_prefix of the user key: most comparisons end on it */
+    uint32_t key_off; /* user key at the owner's keys + key_off */
+    uint32_t klen;
     uint64_t seq;
     SkvSstHandle h;
 } SkvSstIndexEntry;
+
+/* The first 8 bytes of a user key (zero-padded) as a big-endian number. Where two keys'
+ * prefixes differ they order the keys as a bytewise comparison would; where they are equal
+ * the keys must be compared in full. */
+static inline uint64_t skv__sst_key_prefix(const void *key, size_t klen) {
+    uint8_t b[8] = {0};
+    memcpy(b, key, klen < 8 ? klen : 8);
+    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+           (uint64_t)b[6] << 8 | (uint64_t)b[7];
+}
 
 /* A decoded index block: n >= 1 entries in file order, their user keys in keys. For a
  * partitioned table a partition (one entry per data block) is a cache value or owned by a pin,

@@ -148,6 +148,9 @@ bad:
 static int tblr_decode_index(const SkvSstReader *r, const SkvSstBlock *blk, size_t n,
                              const char *what, uint64_t off, uint64_t first, uint64_t end,
                              SkvSstIndexEntry *x, uint8_t *keys) {
+    if (n > UINT32_MAX)
+        return skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is too large", r->path,
+                        what, (unsigned long long)off);
     if (blk->count == 0 || blk->nrestarts != blk->count)
         return skv__err(SKV_ECORRUPT,
                         "table %s: %s block at offset %llu has %u entries and %u restart points",
@@ -172,8 +175,9 @@ static int tblr_decode_index(const SkvSstReader *r, const SkvSstBlock *blk, size
             break;
         }
         if (e.klen) memcpy(keys + used, e.key, e.klen);
-        x[i].key_off = used;
-        x[i].klen = e.klen;
+        x[i].prefix = skv__sst_key_prefix(e.key, e.klen);
+        x[i].key_off = (uint32_t)used;
+        x[i].klen = (uint32_t)e.klen;
         x[i].seq = e.seq;
         x[i].h = h;
         used += e.klen;
@@ -488,11 +492,13 @@ int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, S
 /* ---- lookups ---- */
 
 size_t skv__sst_part_find(const SkvSstPartition *pt, const void *key, size_t klen, uint64_t seq) {
+    uint64_t prefix = skv__sst_key_prefix(key, klen);
     size_t lo = 0, hi = pt->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const SkvSstIndexEntry *x = &pt->e[mid];
-        int c = skv__key_cmp(pt->keys + x->key_off, x->klen, key, klen);
+        int c = x->prefix != prefix ? (x->prefix < prefix ? -1 : 1)
+                                    : skv__key_cmp(pt->keys + x->key_off, x->klen, key, klen);
         if (c == 0) c = x->seq > seq ? -1 : x->seq < seq ? 1 : 0;
         if (c < 0)
             lo = mid + 1;
