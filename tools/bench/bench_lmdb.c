@@ -2,11 +2,14 @@
  * bench_lmdb.c — the LMDB adapter of `skv-bench`, written against lmdb.h (Debian's liblmdb).
  * The environment is opened with MDB_NOSYNC (commits reach the OS, not the disk: the same
  * crash guarantee as skv's eventual durability) and MDB_NOTLS (read transactions are not
- * tied to threads); a put() with sync clears MDB_NOSYNC for its commit, which then fsyncs as
- * LMDB does by default. Every put() is one write transaction. Each reader keeps one
- * read-only transaction that it resets after and renews before every get() or scan(), so
- * each call reads a fresh snapshot. Map size 64 GiB (address space only; the file grows as
- * needed).
+ * tied to threads). Every put() is one write transaction of its own, so put() may run on
+ * several threads at once: LMDB lets one write transaction run at a time and the others
+ * wait in mdb_txn_begin. A put() with sync clears MDB_NOSYNC (and one without sets it back)
+ * while it holds that write lock, so no other commit runs while the flag changes; its commit
+ * then fsyncs as LMDB does by default. Each reader keeps one read-only transaction that it
+ * resets after and renews before every get(), scan() or scan_back(), so each call reads a
+ * fresh snapshot. Map size 64 GiB (address space only; the file grows as needed). The same
+ * open serves fresh and existing databases.
  */
 #include "bench.h"
 
@@ -19,7 +22,7 @@
 struct bench_db {
     MDB_env *env;
     MDB_dbi dbi;
-    int nosync; /* MDB_NOSYNC currently set */
+    int nosync; /* MDB_NOSYNC currently set; read and changed under LMDB's write lock */
 };
 
 struct bench_reader {
@@ -37,7 +40,8 @@ static void lmdb_version(char *buf, size_t size) {
     snprintf(buf, size, "%d.%d.%d", major, minor, patch);
 }
 
-static bench_db *lmdb_open(const char *dir) {
+static bench_db *lmdb_open(const char *dir, int mode) {
+    (void)mode; /* mdb_env_open creates the files when missing */
     bench_db *b = calloc(1, sizeof *b);
     if (!b) bench_die("lmdb", "out of memory");
     check(mdb_env_create(&b->env), "mdb_env_create");
@@ -53,12 +57,12 @@ static bench_db *lmdb_open(const char *dir) {
 }
 
 static void lmdb_put(bench_db *b, const bench_kv *kv, size_t n, int sync) {
+    MDB_txn *txn;
+    check(mdb_txn_begin(b->env, NULL, 0, &txn), "mdb_txn_begin"); /* takes the write lock */
     if (sync == b->nosync) { /* sync wanted and NOSYNC set, or the reverse */
         check(mdb_env_set_flags(b->env, MDB_NOSYNC, sync ? 0 : 1), "mdb_env_set_flags");
         b->nosync = !sync;
     }
-    MDB_txn *txn;
-    check(mdb_txn_begin(b->env, NULL, 0, &txn), "mdb_txn_begin");
     for (size_t i = 0; i < n; i++) {
         MDB_val k = {kv[i].klen, (void *)(uintptr_t)kv[i].key};
         MDB_val v = {kv[i].vlen, (void *)(uintptr_t)kv[i].val};
@@ -88,24 +92,34 @@ static int lmdb_get(bench_reader *r, const void *key, size_t klen, size_t *vlen)
     return 1;
 }
 
-static size_t lmdb_scan(bench_reader *r, const void *from, size_t flen, size_t n, size_t *bytes) {
+/* Renews the reader's transaction, positions a cursor with `start` (from `from` for
+ * MDB_SET_RANGE), takes up to n entries (0: all) moving with `step`, and resets. */
+static size_t walk(bench_reader *r, const void *from, size_t flen, MDB_cursor_op start,
+                   MDB_cursor_op step, size_t n, size_t *bytes) {
     check(mdb_txn_renew(r->txn), "mdb_txn_renew");
     MDB_cursor *cur;
     check(mdb_cursor_open(r->txn, r->b->dbi, &cur), "mdb_cursor_open");
     MDB_val k = {flen, (void *)(uintptr_t)from};
     MDB_val v;
-    int rc =
-        from ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    int rc = mdb_cursor_get(cur, &k, &v, start);
     size_t count = 0;
     while (rc == MDB_SUCCESS && (n == 0 || count < n)) {
         *bytes += k.mv_size + v.mv_size;
         count++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        rc = mdb_cursor_get(cur, &k, &v, step);
     }
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) check(rc, "mdb_cursor_get");
     mdb_cursor_close(cur);
     mdb_txn_reset(r->txn);
     return count;
+}
+
+static size_t lmdb_scan(bench_reader *r, const void *from, size_t flen, size_t n, size_t *bytes) {
+    return walk(r, from, flen, from ? MDB_SET_RANGE : MDB_FIRST, MDB_NEXT, n, bytes);
+}
+
+static size_t lmdb_scan_back(bench_reader *r, size_t n, size_t *bytes) {
+    return walk(r, NULL, 0, MDB_LAST, MDB_PREV, n, bytes);
 }
 
 static void lmdb_reader_close(bench_reader *r) {
@@ -129,6 +143,7 @@ const bench_engine bench_lmdb_engine = {
     .reader_open = lmdb_reader_open,
     .get = lmdb_get,
     .scan = lmdb_scan,
+    .scan_back = lmdb_scan_back,
     .reader_close = lmdb_reader_close,
     .close = lmdb_close,
 };

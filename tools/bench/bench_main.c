@@ -1,22 +1,26 @@
 /*
  * bench_main.c — the driver of `skv-bench`, a db_bench-style benchmark that runs the same
- * workloads against skv and the peers built in (RocksDB, LevelDB, LMDB; see bench.h for the
- * adapter interface) in one run and prints, per workload and engine, ops/s, MB/s, p50/p99
- * latency and the skv/peer ratio, then each engine's peak RSS. Each engine runs all its
- * workloads in its own forked child process, one engine after the other, so its memory is
- * measured on its own (getrusage in the child) and it never competes with another engine
- * for the CPU. The child sends its results to the parent through a pipe.
+ * workloads against skv and the peers built in (RocksDB plain, TransactionDB and
+ * OptimisticTransactionDB, LevelDB, LMDB; see bench.h for the adapter interface) in one run
+ * and prints, per workload and engine, ops/s, MB/s, p50/p99 latency, the peak RSS during the
+ * workload, the size on disk, the write amplification and the skv/peer ratio; then the
+ * fillsync speed-up with threads, each engine's peak RSS over its run, and how this run
+ * stands against skv's targets. Each engine runs all its workloads in its own forked child
+ * process, one engine after the other, so its memory and I/O are measured on their own
+ * (/proc/self in the child) and it never competes with another engine for the CPU. The child
+ * sends its results to the parent through a pipe.
  *
  *   skv-bench [--num N] [--value-size B] [--batch K] [--reads N] [--seeks N] [--scan-len N]
  *             [--sync-num N] [--threads N] [--seed S] [--engines LIST] [--benchmarks LIST]
  *             [--dir DIR]
  *
- * tools/bench/README.md describes the workloads and the durability settings.
+ * tools/bench/README.md describes the workloads, the columns and the durability settings.
  */
 #include "bench.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { KEY_SIZE = 16, MAX_ENGINES = 8, MAX_ROWS = 16, LOAD_BATCH = 1000 };
+enum { KEY_SIZE = 16, MAX_ENGINES = 8, MAX_ROWS = 24, LOAD_BATCH = 1000, MAX_THREADS = 64 };
 
 /* ---- workloads -------------------------------------------------------------------------- */
 
@@ -43,15 +47,18 @@ enum bench_id {
     B_READRANDOM,
     B_READMISSING,
     B_READSEQ,
+    B_READREVERSE,
     B_SEEKRANDOM,
     B_READWHILEWRITING,
     B_FILLSYNC,
+    B_FILLSYNC4,
+    B_FILLSYNC16,
     B_COUNT
 };
 
 static const char *const bench_names[B_COUNT] = {
-    "fillseq", "fillrandom", "overwrite",        "readrandom", "readmissing",
-    "readseq", "seekrandom", "readwhilewriting", "fillsync",
+    "fillseq",     "fillrandom", "overwrite",        "readrandom", "readmissing", "readseq",
+    "readreverse", "seekrandom", "readwhilewriting", "fillsync",   "fillsync4",   "fillsync16",
 };
 
 typedef struct {
@@ -61,7 +68,7 @@ typedef struct {
     size_t reads;      /* gets for readrandom, readmissing, readwhilewriting */
     size_t seeks;      /* seeks for seekrandom */
     size_t scan_len;   /* entries read after each seek */
-    size_t sync_num;   /* puts for fillsync */
+    size_t sync_num;   /* puts for each of fillsync, fillsync4, fillsync16 */
     size_t threads;    /* reader threads for readwhilewriting */
     uint64_t seed;
     const char *dir;
@@ -81,7 +88,11 @@ typedef struct {
     double bytes;  /* payload bytes moved (keys + values); 0 when none */
     double p50_us; /* < 0 when not measured per operation */
     double p99_us;
-    long maxrss_kb;
+    int writes;        /* the row's bytes were written (a write workload) */
+    long rss_kb;       /* result: peak RSS during the workload; MSG_RSS: over the whole run */
+    int rss_reset;     /* the peak was reset before the workload (else: ru_maxrss so far) */
+    double disk_bytes; /* the engine's directory after the workload; < 0 unknown */
+    double wamp;       /* bytes the process wrote / bytes the row wrote; < 0 not measured */
 } msg;
 
 typedef struct {
@@ -90,6 +101,7 @@ typedef struct {
     msg rows[MAX_ROWS];
     size_t nrows;
     long maxrss_kb;
+    int rss_reset;
     int failed;
     int status;
 } engine_run;
@@ -158,7 +170,10 @@ static void *xmalloc(size_t n) {
     return p;
 }
 
-static void remove_tree(const char *path) {
+/* Calls visit(path) for every entry under path, children before their directory. */
+static void walk_tree(const char *path,
+                      void (*visit)(const char *path, const struct stat *st, void *arg),
+                      void *arg) {
     struct stat st;
     if (lstat(path, &st) != 0) return;
     if (S_ISDIR(st.st_mode)) {
@@ -170,15 +185,74 @@ static void remove_tree(const char *path) {
                 size_t len = strlen(path) + strlen(de->d_name) + 2;
                 char *sub = xmalloc(len);
                 snprintf(sub, len, "%s/%s", path, de->d_name);
-                remove_tree(sub);
+                walk_tree(sub, visit, arg);
                 free(sub);
             }
             closedir(d);
         }
-        rmdir(path);
-    } else {
-        unlink(path);
     }
+    visit(path, &st, arg);
+}
+
+static void remove_entry(const char *path, const struct stat *st, void *arg) {
+    (void)arg;
+    if (S_ISDIR(st->st_mode))
+        rmdir(path);
+    else
+        unlink(path);
+}
+
+static void remove_tree(const char *path) { walk_tree(path, remove_entry, NULL); }
+
+static void add_blocks(const char *path, const struct stat *st, void *arg) {
+    (void)path;
+    *(double *)arg += (double)st->st_blocks * 512.0;
+}
+
+/* Bytes the files under path take on disk (st_blocks, recursive). */
+static double disk_usage(const char *path) {
+    double bytes = 0;
+    walk_tree(path, add_blocks, &bytes);
+    return bytes;
+}
+
+/* ---- process counters (/proc/self) ------------------------------------------------------- */
+
+/* The number after "field:" in a /proc file, or -1 when the file or field is missing. */
+static long long proc_field(const char *file, const char *field) {
+    FILE *f = fopen(file, "r");
+    if (!f) return -1;
+    char line[256];
+    size_t flen = strlen(field);
+    long long v = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, field, flen) && line[flen] == ':') {
+            v = strtoll(line + flen + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* Bytes this process has passed to write() and its kin so far (all threads), or -1. */
+static long long written_so_far(void) { return proc_field("/proc/self/io", "wchar"); }
+
+/* Peak resident memory since the last reset (VmHWM), in KiB, or -1. */
+static long peak_rss_kb(void) { return (long)proc_field("/proc/self/status", "VmHWM"); }
+
+/* Peak resident memory of the process so far (getrusage ru_maxrss), in KiB. */
+static long maxrss_kb(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* Resets VmHWM to the current RSS; returns 0 when the kernel refuses. */
+static int reset_peak_rss(void) {
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    if (fd < 0) return 0;
+    int ok = write(fd, "5", 1) == 1;
+    close(fd);
+    return ok;
 }
 
 /* ---- one engine, in the child ----------------------------------------------------------- */
@@ -192,7 +266,15 @@ typedef struct {
     int loaded; /* the database holds exactly the keys 0..num-1 */
     unsigned char *value;
     uint64_t counter; /* makes every written value different */
+    int rss_reset;    /* the kernel accepts the reset of the peak RSS */
+    long run_peak_kb; /* the highest VmHWM seen, over the whole run */
 } child;
+
+/* The rows one workload produces (readwhilewriting: readers and writer). */
+typedef struct {
+    msg rows[2];
+    size_t n;
+} results;
 
 static void send_msg(child *ch, const msg *m) {
     const char *p = (const char *)m;
@@ -206,82 +288,185 @@ static void send_msg(child *ch, const msg *m) {
     }
 }
 
-static void send_result(child *ch, const char *name, uint64_t ops, uint64_t ns, double bytes,
-                        uint64_t *lat, size_t nlat) {
-    msg m;
-    memset(&m, 0, sizeof m);
-    m.kind = MSG_RESULT;
-    snprintf(m.name, sizeof m.name, "%s", name);
-    m.ops = ops;
-    m.secs = (double)ns / 1e9;
-    m.bytes = bytes;
-    percentiles(lat, nlat, &m.p50_us, &m.p99_us);
-    send_msg(ch, &m);
+/* Adds a row; `writes` when its bytes were written (the write amplification is then
+ * computed for it). Sorts lat. */
+static void add_row(results *res, const char *name, uint64_t ops, uint64_t ns, double bytes,
+                    int writes, uint64_t *lat, size_t nlat) {
+    msg *m = &res->rows[res->n++];
+    memset(m, 0, sizeof *m);
+    m->kind = MSG_RESULT;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->ops = ops;
+    m->secs = (double)ns / 1e9;
+    m->bytes = bytes;
+    m->writes = writes;
+    percentiles(lat, nlat, &m->p50_us, &m->p99_us);
+}
+
+static void open_db(child *ch, int mode) {
+    ch->db = ch->e->open(ch->path, mode);
+    if (!ch->db) bench_die(ch->e->name, "open %s failed", ch->path);
+}
+
+static void close_db(child *ch) {
+    if (ch->db) ch->e->close(ch->db);
+    ch->db = NULL;
 }
 
 static void fresh_db(child *ch) {
-    if (ch->db) ch->e->close(ch->db);
-    ch->db = NULL;
+    close_db(ch);
     remove_tree(ch->path);
     if (mkdir(ch->path, 0755) != 0)
         bench_die(ch->e->name, "mkdir %s: %s", ch->path, strerror(errno));
-    ch->db = ch->e->open(ch->path);
+    open_db(ch, BENCH_CREATE);
     ch->loaded = 0;
     sync();
 }
 
-/* Writes `count` puts, `batch` per write, keys chosen by `order`: 0 sequential, 1 a random
- * permutation of 0..count-1, 2 uniformly random in 0..num-1. Returns the elapsed ns and fills
- * lat (one entry per write) when given. */
-static uint64_t write_keys(child *ch, size_t count, size_t batch, int order, int sync,
-                           uint64_t *lat, uint64_t seed) {
-    const config *c = ch->c;
-    uint32_t *perm = NULL;
-    uint64_t rs = rng_seed(c->seed, seed);
-    if (order == 1) {
-        perm = xmalloc(count * sizeof *perm);
-        for (size_t i = 0; i < count; i++) perm[i] = (uint32_t)i;
-        for (size_t i = count; i > 1; i--) {
-            size_t j = (size_t)(rng_next(&rs) % i);
-            uint32_t t = perm[i - 1];
-            perm[i - 1] = perm[j];
-            perm[j] = t;
-        }
+/* Closes the database and opens it again, so that reads come from its on-disk state. */
+static void reopen_db(child *ch) {
+    close_db(ch);
+    open_db(ch, BENCH_REOPEN);
+}
+
+/* ---- writers ---------------------------------------------------------------------------- */
+
+enum key_order { ORDER_SEQ, ORDER_PERM, ORDER_UNIFORM };
+
+/* One writing thread: `count` puts, `batch` per write, of the keys given by `order`. */
+typedef struct {
+    child *ch;
+    int order;
+    size_t first;         /* ORDER_SEQ: the first key index */
+    const uint32_t *perm; /* ORDER_PERM: the count key indices to write, in order */
+    uint64_t rng;         /* ORDER_UNIFORM: the generator, over 0..num-1 */
+    size_t count;
+    size_t batch;
+    int sync;
+    unsigned char *value; /* this writer's value; its first 8 bytes change every write */
+    uint64_t counter;
+    uint64_t *lat;       /* one entry per write, or NULL */
+    atomic_int *readers; /* when set, stop once no reader is left */
+    size_t puts;         /* done */
+    size_t nwrites;      /* done */
+    uint64_t ns;
+} writer;
+
+static uint64_t key_index(writer *w, size_t i) {
+    switch (w->order) {
+    case ORDER_SEQ: return w->first + i;
+    case ORDER_PERM: return w->perm[i];
+    default: return rng_next(&w->rng) % w->ch->c->num;
     }
-    char *keys = xmalloc(batch * KEY_SIZE);
-    bench_kv *kv = xmalloc(batch * sizeof *kv);
-    size_t nw = 0;
+}
+
+static void stamp_value(writer *w) {
+    size_t vs = w->ch->c->value_size;
+    w->counter++;
+    memcpy(w->value, &w->counter, vs < sizeof w->counter ? vs : sizeof w->counter);
+}
+
+static void *writer_run(void *arg) {
+    writer *w = arg;
+    const bench_engine *e = w->ch->e;
+    char *keys = xmalloc(w->batch * KEY_SIZE);
+    bench_kv *kv = xmalloc(w->batch * sizeof *kv);
     uint64_t t0 = now_ns();
-    for (size_t i = 0; i < count; i += batch) {
-        size_t n = count - i < batch ? count - i : batch;
+    for (size_t i = 0; i < w->count; i += w->batch) {
+        if (w->readers && atomic_load(w->readers) == 0) break;
+        size_t n = w->count - i < w->batch ? w->count - i : w->batch;
         for (size_t k = 0; k < n; k++) {
-            uint64_t idx = order == 0 ? i + k : order == 1 ? perm[i + k] : rng_next(&rs) % c->num;
-            make_key(keys + k * KEY_SIZE, 2 * idx);
-            kv[k].key = keys + k * KEY_SIZE;
-            kv[k].klen = KEY_SIZE;
-            kv[k].val = ch->value;
-            kv[k].vlen = c->value_size;
+            make_key(keys + k * KEY_SIZE, 2 * key_index(w, i + k));
+            kv[k] = (bench_kv){keys + k * KEY_SIZE, KEY_SIZE, w->value, w->ch->c->value_size};
         }
-        ch->counter++;
-        memcpy(ch->value, &ch->counter,
-               c->value_size < sizeof ch->counter ? c->value_size : sizeof ch->counter);
-        uint64_t s = lat ? now_ns() : 0;
-        ch->e->put(ch->db, kv, n, sync);
-        if (lat) lat[nw++] = now_ns() - s;
+        stamp_value(w);
+        uint64_t s = w->lat ? now_ns() : 0;
+        e->put(w->ch->db, kv, n, w->sync);
+        if (w->lat) w->lat[w->nwrites] = now_ns() - s;
+        w->nwrites++;
+        w->puts += n;
     }
-    uint64_t ns = now_ns() - t0;
+    w->ns = now_ns() - t0;
     free(kv);
     free(keys);
+    return NULL;
+}
+
+/* A writer over the child's database with its own copy of the value. */
+static writer new_writer(child *ch, int order, size_t count, size_t batch, int sync) {
+    writer w;
+    memset(&w, 0, sizeof w);
+    w.ch = ch;
+    w.order = order;
+    w.count = count;
+    w.batch = batch;
+    w.sync = sync;
+    w.value = xmalloc(ch->c->value_size);
+    memcpy(w.value, ch->value, ch->c->value_size);
+    w.counter = ch->counter;
+    ch->counter += count;
+    return w;
+}
+
+/* A random permutation of 0..count-1. */
+static uint32_t *permutation(size_t count, uint64_t seed, uint64_t stream) {
+    uint32_t *perm = xmalloc(count * sizeof *perm);
+    uint64_t rs = rng_seed(seed, stream);
+    for (size_t i = 0; i < count; i++) perm[i] = (uint32_t)i;
+    for (size_t i = count; i > 1; i--) {
+        size_t j = (size_t)(rng_next(&rs) % i);
+        uint32_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    return perm;
+}
+
+static void start_thread(child *ch, pthread_t *t, void *(*fn)(void *), void *arg) {
+    if (pthread_create(t, NULL, fn, arg) != 0) bench_die(ch->e->name, "pthread_create failed");
+}
+
+/* Writes `count` puts, `batch` per write, keys in `order` (ORDER_PERM: a permutation of
+ * 0..count-1 from random stream `stream`), split across `nthreads` threads, each writing
+ * its share; returns the wall time and fills lat (one entry per write) when given. */
+static uint64_t write_keys(child *ch, size_t count, size_t batch, int order, int sync,
+                           uint64_t stream, size_t nthreads, uint64_t *lat, size_t *nlat) {
+    uint32_t *perm = order == ORDER_PERM ? permutation(count, ch->c->seed, stream) : NULL;
+    writer w[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    size_t first = 0, lat_off = 0;
+    for (size_t t = 0; t < nthreads; t++) {
+        size_t n = count / nthreads + (t < count % nthreads ? 1 : 0);
+        w[t] = new_writer(ch, order, n, batch, sync);
+        w[t].first = first;
+        w[t].perm = perm ? perm + first : NULL;
+        w[t].rng = rng_seed(ch->c->seed, stream + 100 * t);
+        w[t].lat = lat ? lat + lat_off : NULL;
+        first += n;
+        lat_off += (n + batch - 1) / batch;
+    }
+    uint64_t t0 = now_ns();
+    if (nthreads == 1) {
+        writer_run(&w[0]);
+    } else {
+        for (size_t t = 0; t < nthreads; t++) start_thread(ch, &tid[t], writer_run, &w[t]);
+        for (size_t t = 0; t < nthreads; t++) pthread_join(tid[t], NULL);
+    }
+    uint64_t ns = now_ns() - t0;
+    if (nlat) *nlat = lat_off;
+    for (size_t t = 0; t < nthreads; t++) free(w[t].value);
     free(perm);
     return ns;
 }
 
-static void run_fill(child *ch, const char *name, size_t count, size_t batch, int order, int sync) {
-    size_t nlat = (count + batch - 1) / batch;
-    uint64_t *lat = xmalloc(nlat * sizeof *lat);
-    uint64_t ns = write_keys(ch, count, batch, order, sync, lat, (uint64_t)order + 1);
-    send_result(ch, name, count, ns, (double)count * (double)(KEY_SIZE + ch->c->value_size), lat,
-                nlat);
+static void run_fill(child *ch, results *res, const char *name, size_t count, size_t batch,
+                     int order, int sync, size_t nthreads) {
+    uint64_t *lat = xmalloc(((count + batch - 1) / batch + nthreads) * sizeof *lat);
+    size_t nlat = 0;
+    uint64_t ns =
+        write_keys(ch, count, batch, order, sync, (uint64_t)order + 1, nthreads, lat, &nlat);
+    add_row(res, name, count, ns, (double)count * (double)(KEY_SIZE + ch->c->value_size), 1, lat,
+            nlat);
     free(lat);
 }
 
@@ -291,12 +476,14 @@ static void ensure_loaded(child *ch) {
         return;
     }
     fresh_db(ch);
-    write_keys(ch, ch->c->num, LOAD_BATCH, 1, 0, NULL, 99);
+    write_keys(ch, ch->c->num, LOAD_BATCH, ORDER_PERM, 0, 99, 1, NULL, NULL);
     ch->loaded = 1;
     sync();
 }
 
-static void run_reads(child *ch, const char *name, int missing) {
+/* ---- readers ---------------------------------------------------------------------------- */
+
+static void run_reads(child *ch, results *res, const char *name, int missing) {
     const config *c = ch->c;
     uint64_t *lat = xmalloc(c->reads * sizeof *lat);
     bench_reader *r = ch->e->reader_open(ch->db);
@@ -318,23 +505,25 @@ static void run_reads(child *ch, const char *name, int missing) {
     }
     uint64_t ns = now_ns() - t0;
     ch->e->reader_close(r);
-    send_result(ch, name, c->reads, ns, bytes, lat, c->reads);
+    add_row(res, name, c->reads, ns, bytes, 0, lat, c->reads);
     free(lat);
 }
 
-static void run_readseq(child *ch) {
+/* readseq and readreverse: one full scan, forwards or backwards; the count is checked. */
+static void run_full_scan(child *ch, results *res, int backwards) {
+    const char *name = backwards ? "readreverse" : "readseq";
     bench_reader *r = ch->e->reader_open(ch->db);
     size_t bytes = 0;
     uint64_t t0 = now_ns();
-    size_t count = ch->e->scan(r, NULL, 0, 0, &bytes);
+    size_t count = backwards ? ch->e->scan_back(r, 0, &bytes) : ch->e->scan(r, NULL, 0, 0, &bytes);
     uint64_t ns = now_ns() - t0;
     ch->e->reader_close(r);
     if (count != ch->c->num)
-        bench_die(ch->e->name, "readseq: %zu entries, expected %zu", count, ch->c->num);
-    send_result(ch, "readseq", count, ns, (double)bytes, NULL, 0);
+        bench_die(ch->e->name, "%s: %zu entries, expected %zu", name, count, ch->c->num);
+    add_row(res, name, count, ns, (double)bytes, 0, NULL, 0);
 }
 
-static void run_seekrandom(child *ch) {
+static void run_seekrandom(child *ch, results *res) {
     const config *c = ch->c;
     uint64_t *lat = xmalloc(c->seeks * sizeof *lat);
     bench_reader *r = ch->e->reader_open(ch->db);
@@ -355,7 +544,7 @@ static void run_seekrandom(child *ch) {
     }
     uint64_t ns = now_ns() - t0;
     ch->e->reader_close(r);
-    send_result(ch, "seekrandom", c->seeks, ns, (double)bytes, lat, c->seeks);
+    add_row(res, "seekrandom", c->seeks, ns, (double)bytes, 0, lat, c->seeks);
     free(lat);
 }
 
@@ -370,15 +559,6 @@ typedef struct {
     double bytes;
     atomic_int *running;
 } rww_reader;
-
-typedef struct {
-    child *ch;
-    size_t cap;
-    size_t done;
-    uint64_t *lat;
-    uint64_t ns;
-    atomic_int *running;
-} rww_writer;
 
 static void *rww_read(void *arg) {
     rww_reader *a = arg;
@@ -400,27 +580,7 @@ static void *rww_read(void *arg) {
     return NULL;
 }
 
-static void *rww_write(void *arg) {
-    rww_writer *w = arg;
-    child *ch = w->ch;
-    uint64_t rs = rng_seed(ch->c->seed, 20);
-    char key[KEY_SIZE];
-    bench_kv kv = {key, KEY_SIZE, ch->value, ch->c->value_size};
-    uint64_t t0 = now_ns();
-    while (w->done < w->cap && atomic_load(w->running) > 0) {
-        make_key(key, 2 * (rng_next(&rs) % ch->c->num));
-        ch->counter++;
-        memcpy(ch->value, &ch->counter,
-               ch->c->value_size < sizeof ch->counter ? ch->c->value_size : sizeof ch->counter);
-        uint64_t s = now_ns();
-        ch->e->put(ch->db, &kv, 1, 0);
-        w->lat[w->done++] = now_ns() - s;
-    }
-    w->ns = now_ns() - t0;
-    return NULL;
-}
-
-static void run_readwhilewriting(child *ch) {
+static void run_readwhilewriting(child *ch, results *res) {
     const config *c = ch->c;
     size_t nt = c->threads;
     atomic_int running;
@@ -428,19 +588,20 @@ static void run_readwhilewriting(child *ch) {
     rww_reader *rd = xmalloc(nt * sizeof *rd);
     pthread_t *tid = xmalloc(nt * sizeof *tid);
     uint64_t *lat = xmalloc(c->reads * sizeof *lat);
-    rww_writer w = {ch, c->num, 0, xmalloc(c->num * sizeof(uint64_t)), 0, &running};
-    pthread_t wt;
+    writer w = new_writer(ch, ORDER_UNIFORM, c->num, 1, 0);
+    w.rng = rng_seed(c->seed, 20);
+    w.lat = xmalloc(c->num * sizeof(uint64_t));
+    w.readers = &running;
     size_t off = 0;
     for (size_t t = 0; t < nt; t++) {
         size_t n = c->reads / nt + (t < c->reads % nt ? 1 : 0);
         rd[t] = (rww_reader){ch, n, rng_seed(c->seed, 30 + t), lat + off, 0, &running};
         off += n;
     }
+    pthread_t wt;
     uint64_t t0 = now_ns();
-    if (pthread_create(&wt, NULL, rww_write, &w) != 0) bench_die(ch->e->name, "pthread_create");
-    for (size_t t = 0; t < nt; t++)
-        if (pthread_create(&tid[t], NULL, rww_read, &rd[t]) != 0)
-            bench_die(ch->e->name, "pthread_create");
+    start_thread(ch, &wt, writer_run, &w);
+    for (size_t t = 0; t < nt; t++) start_thread(ch, &tid[t], rww_read, &rd[t]);
     double bytes = 0;
     for (size_t t = 0; t < nt; t++) {
         pthread_join(tid[t], NULL);
@@ -448,13 +609,104 @@ static void run_readwhilewriting(child *ch) {
     }
     uint64_t ns = now_ns() - t0;
     pthread_join(wt, NULL);
-    send_result(ch, "readwhilewriting", c->reads, ns, bytes, lat, c->reads);
-    send_result(ch, "  (its writer)", w.done, w.ns,
-                (double)w.done * (double)(KEY_SIZE + c->value_size), w.lat, w.done);
+    add_row(res, "readwhilewriting", c->reads, ns, bytes, 0, lat, c->reads);
+    add_row(res, "  (its writer)", w.puts, w.ns,
+            (double)w.puts * (double)(KEY_SIZE + c->value_size), 1, w.lat, w.nwrites);
     free(w.lat);
+    free(w.value);
     free(lat);
     free(tid);
     free(rd);
+}
+
+/* ---- one workload: prepare, run, measure ------------------------------------------------- */
+
+/* Untimed: gives the workload the database it needs, then writes back what earlier
+ * workloads left dirty in the page cache (sync), so that it does not fall into the timing
+ * (it mostly matters for fillsync). */
+static void prepare(child *ch, int id) {
+    switch (id) {
+    case B_FILLSEQ:
+    case B_FILLRANDOM:
+    case B_FILLSYNC:
+    case B_FILLSYNC4:
+    case B_FILLSYNC16: fresh_db(ch); break;
+    case B_READRANDOM:
+        ensure_loaded(ch);
+        reopen_db(ch); /* reads come from the on-disk state */
+        sync();
+        break;
+    default: ensure_loaded(ch); break;
+    }
+}
+
+static void run_workload(child *ch, int id, results *res) {
+    const config *c = ch->c;
+    switch (id) {
+    case B_FILLSEQ:
+        run_fill(ch, res, "fillseq", c->num, c->batch, ORDER_SEQ, 0, 1);
+        ch->loaded = 1;
+        break;
+    case B_FILLRANDOM:
+        run_fill(ch, res, "fillrandom", c->num, c->batch, ORDER_PERM, 0, 1);
+        ch->loaded = 1;
+        break;
+    case B_OVERWRITE: run_fill(ch, res, "overwrite", c->num, c->batch, ORDER_UNIFORM, 0, 1); break;
+    case B_READRANDOM: run_reads(ch, res, "readrandom", 0); break;
+    case B_READMISSING: run_reads(ch, res, "readmissing", 1); break;
+    case B_READSEQ: run_full_scan(ch, res, 0); break;
+    case B_READREVERSE: run_full_scan(ch, res, 1); break;
+    case B_SEEKRANDOM: run_seekrandom(ch, res); break;
+    case B_READWHILEWRITING: run_readwhilewriting(ch, res); break;
+    case B_FILLSYNC: run_fill(ch, res, "fillsync", c->sync_num, 1, ORDER_PERM, 1, 1); break;
+    case B_FILLSYNC4: run_fill(ch, res, "fillsync4", c->sync_num, 1, ORDER_PERM, 1, 4); break;
+    case B_FILLSYNC16: run_fill(ch, res, "fillsync16", c->sync_num, 1, ORDER_PERM, 1, 16); break;
+    default: break;
+    }
+}
+
+/* Starts the per-workload counters: folds the peak RSS so far into the run's peak, resets
+ * it, and returns the bytes written so far. */
+static long long measure_begin(child *ch) {
+    long peak = peak_rss_kb();
+    if (peak > ch->run_peak_kb) ch->run_peak_kb = peak;
+    ch->rss_reset = ch->rss_reset && reset_peak_rss();
+    return written_so_far();
+}
+
+/* Ends them: the disk size (after fillrandom with the database closed, then reopened), the
+ * peak RSS and, for rows that wrote, the bytes written per byte of keys and values. */
+static void measure_end(child *ch, int id, results *res, long long written0) {
+    double disk;
+    if (id == B_FILLRANDOM) {
+        close_db(ch);
+        disk = disk_usage(ch->path);
+        open_db(ch, BENCH_REOPEN);
+    } else {
+        disk = disk_usage(ch->path);
+    }
+    long long written1 = written_so_far();
+    long rss = ch->rss_reset ? peak_rss_kb() : maxrss_kb();
+    if (ch->rss_reset && rss > ch->run_peak_kb) ch->run_peak_kb = rss;
+    for (size_t i = 0; i < res->n; i++) {
+        msg *m = &res->rows[i];
+        m->rss_kb = rss;
+        m->rss_reset = ch->rss_reset;
+        m->disk_bytes = disk;
+        m->wamp = -1;
+        if (m->writes && m->bytes > 0 && written0 >= 0 && written1 >= written0)
+            m->wamp = (double)(written1 - written0) / m->bytes;
+    }
+}
+
+static void run_one(child *ch, int id) {
+    results res;
+    memset(&res, 0, sizeof res);
+    prepare(ch, id);
+    long long written0 = measure_begin(ch);
+    run_workload(ch, id, &res);
+    measure_end(ch, id, &res, written0);
+    for (size_t i = 0; i < res.n; i++) send_msg(ch, &res.rows[i]);
 }
 
 static void run_engine(const bench_engine *e, const config *c, int fd) {
@@ -463,6 +715,7 @@ static void run_engine(const bench_engine *e, const config *c, int fd) {
     ch.e = e;
     ch.c = c;
     ch.fd = fd;
+    ch.rss_reset = 1;
     snprintf(ch.path, sizeof ch.path, "%s/%s", c->dir, e->name);
     ch.value = xmalloc(c->value_size);
     uint64_t rs = rng_seed(c->seed, 1);
@@ -474,61 +727,18 @@ static void run_engine(const bench_engine *e, const config *c, int fd) {
     e->version(m.name, sizeof m.name);
     send_msg(&ch, &m);
 
-    for (size_t b = 0; b < c->nbenches; b++) {
-        int id = c->benches[b];
-        /* untimed: fresh databases are made and loaded first (below), and sync() writes
-         * back what earlier workloads left dirty in the page cache, so that neither falls
-         * into the next timing (it mostly matters for fillsync) */
-        switch (id) {
-        case B_FILLSEQ:
-            fresh_db(&ch);
-            run_fill(&ch, "fillseq", c->num, c->batch, 0, 0);
-            ch.loaded = 1;
-            break;
-        case B_FILLRANDOM:
-            fresh_db(&ch);
-            run_fill(&ch, "fillrandom", c->num, c->batch, 1, 0);
-            ch.loaded = 1;
-            break;
-        case B_OVERWRITE:
-            ensure_loaded(&ch);
-            run_fill(&ch, "overwrite", c->num, c->batch, 2, 0);
-            break;
-        case B_READRANDOM:
-            ensure_loaded(&ch);
-            run_reads(&ch, "readrandom", 0);
-            break;
-        case B_READMISSING:
-            ensure_loaded(&ch);
-            run_reads(&ch, "readmissing", 1);
-            break;
-        case B_READSEQ:
-            ensure_loaded(&ch);
-            run_readseq(&ch);
-            break;
-        case B_SEEKRANDOM:
-            ensure_loaded(&ch);
-            run_seekrandom(&ch);
-            break;
-        case B_READWHILEWRITING:
-            ensure_loaded(&ch);
-            run_readwhilewriting(&ch);
-            break;
-        case B_FILLSYNC:
-            fresh_db(&ch);
-            run_fill(&ch, "fillsync", c->sync_num, 1, 1, 1);
-            break;
-        default: break;
-        }
-    }
-    if (ch.db) e->close(ch.db);
+    for (size_t b = 0; b < c->nbenches; b++) run_one(&ch, c->benches[b]);
+    close_db(&ch);
     remove_tree(ch.path);
     free(ch.value);
 
-    struct rusage ru;
     memset(&m, 0, sizeof m);
     m.kind = MSG_RSS;
-    if (getrusage(RUSAGE_SELF, &ru) == 0) m.maxrss_kb = ru.ru_maxrss;
+    m.rss_reset = ch.rss_reset;
+    long peak = peak_rss_kb();
+    if (peak > ch.run_peak_kb) ch.run_peak_kb = peak;
+    long whole = maxrss_kb();
+    m.rss_kb = ch.rss_reset && ch.run_peak_kb > whole ? ch.run_peak_kb : whole;
     send_msg(&ch, &m);
 }
 
@@ -557,12 +767,14 @@ static void run_child(engine_run *run, const config *c) {
             got += (size_t)r;
         }
         if (got < sizeof m) break;
-        if (m.kind == MSG_VERSION)
+        if (m.kind == MSG_VERSION) {
             snprintf(run->version, sizeof run->version, "%s", m.name);
-        else if (m.kind == MSG_RSS)
-            run->maxrss_kb = m.maxrss_kb;
-        else if (m.kind == MSG_RESULT && run->nrows < MAX_ROWS)
+        } else if (m.kind == MSG_RSS) {
+            run->maxrss_kb = m.rss_kb;
+            run->rss_reset = m.rss_reset;
+        } else if (m.kind == MSG_RESULT && run->nrows < MAX_ROWS) {
             run->rows[run->nrows++] = m;
+        }
     }
     close(fds[0]);
     int status = 0;
@@ -577,18 +789,40 @@ static const msg *find_row(const engine_run *run, const char *name) {
     return NULL;
 }
 
-static void print_lat(double us) {
-    if (us < 0)
-        printf(" %9s", "-");
-    else
-        printf(" %9.2f", us);
+static const engine_run *find_run(const engine_run *runs, size_t nruns, const char *name) {
+    for (size_t i = 0; i < nruns; i++)
+        if (!strcmp(runs[i].e->name, name)) return &runs[i];
+    return NULL;
 }
 
-static void print_report(engine_run *runs, size_t nruns, const config *c) {
-    const engine_run *skv = NULL;
-    for (size_t i = 0; i < nruns; i++)
-        if (!strcmp(runs[i].e->name, "skv")) skv = &runs[i];
+static double ops_per_sec(const msg *m) { return m && m->secs > 0 ? (double)m->ops / m->secs : 0; }
 
+/* ---- the report --------------------------------------------------------------------------- */
+
+/* A column of `width` characters: v with `prec` decimals, or "-" when not known. */
+static void print_num(double v, int known, int width, int prec) {
+    if (known)
+        printf(" %*.*f", width, prec, v);
+    else
+        printf(" %*s", width, "-");
+}
+
+static void print_row(const char *label, const engine_run *run, const msg *m, const msg *base) {
+    double ops_s = ops_per_sec(m);
+    printf("%-18s %-11s %9" PRIu64 " %8.3f %12.0f", label, run->e->name, m->ops, m->secs, ops_s);
+    print_num(m->bytes / (m->secs > 0 ? m->secs : 1) / 1048576.0, m->bytes > 0 && m->secs > 0, 9,
+              1);
+    print_num(m->p50_us, m->p50_us >= 0, 9, 2);
+    print_num(m->p99_us, m->p99_us >= 0, 9, 2);
+    print_num((double)m->rss_kb / 1024.0, m->rss_kb > 0, 8, 1);
+    print_num(m->disk_bytes / 1048576.0, m->disk_bytes >= 0, 9, 1);
+    print_num(m->wamp, m->wamp >= 0, 6, 2);
+    if (base && m != base && ops_s > 0 && base->secs > 0)
+        printf(" %8.2fx", ops_per_sec(base) / ops_s);
+    putchar('\n');
+}
+
+static void print_table(const engine_run *runs, size_t nruns, const engine_run *skv) {
     /* rows in the order they first appear */
     const char *rows[MAX_ROWS * MAX_ENGINES];
     size_t nrows = 0;
@@ -598,34 +832,44 @@ static void print_report(engine_run *runs, size_t nruns, const config *c) {
             while (k < nrows && strcmp(rows[k], runs[i].rows[r].name)) k++;
             if (k == nrows) rows[nrows++] = runs[i].rows[r].name;
         }
-
-    printf("\n%-18s %-8s %9s %8s %12s %9s %9s %9s %9s\n", "workload", "engine", "ops", "secs",
-           "ops/s", "MB/s", "p50 us", "p99 us", "skv/peer");
+    printf("\n%-18s %-11s %9s %8s %12s %9s %9s %9s %8s %9s %6s %9s\n", "workload", "engine", "ops",
+           "secs", "ops/s", "MB/s", "p50 us", "p99 us", "rss MiB", "disk MiB", "w-amp", "skv/peer");
     for (size_t k = 0; k < nrows; k++) {
         const msg *base = skv ? find_row(skv, rows[k]) : NULL;
         int first = 1;
         for (size_t i = 0; i < nruns; i++) {
             const msg *m = find_row(&runs[i], rows[k]);
             if (!m) continue;
-            double ops_s = m->secs > 0 ? (double)m->ops / m->secs : 0;
-            printf("%-18s %-8s %9" PRIu64 " %8.3f %12.0f", first ? rows[k] : "", runs[i].e->name,
-                   m->ops, m->secs, ops_s);
+            print_row(first ? rows[k] : "", &runs[i], m, base);
             first = 0;
-            if (m->bytes > 0 && m->secs > 0)
-                printf(" %9.1f", m->bytes / m->secs / 1048576.0);
-            else
-                printf(" %9s", "-");
-            print_lat(m->p50_us);
-            print_lat(m->p99_us);
-            if (base && m != base && m->ops > 0 && base->secs > 0 && m->secs > 0)
-                printf(" %8.2fx", ((double)base->ops / base->secs) / ops_s);
-            putchar('\n');
         }
     }
+}
 
-    printf("\npeak RSS of each engine's process (getrusage ru_maxrss, the whole run):\n");
+static void print_speedups(const engine_run *runs, size_t nruns) {
+    int header = 0;
     for (size_t i = 0; i < nruns; i++) {
-        printf("  %-8s %9.1f MiB", runs[i].e->name, (double)runs[i].maxrss_kb / 1024.0);
+        double one = ops_per_sec(find_row(&runs[i], "fillsync"));
+        double four = ops_per_sec(find_row(&runs[i], "fillsync4"));
+        double sixteen = ops_per_sec(find_row(&runs[i], "fillsync16"));
+        if (one <= 0 || (four <= 0 && sixteen <= 0)) continue;
+        if (!header)
+            printf("\nfillsync speed-up with threads (ops/s over fillsync's, 1 thread):\n");
+        header = 1;
+        printf("  %-11s", runs[i].e->name);
+        if (four > 0) printf("   4 threads %6.2fx", four / one);
+        if (sixteen > 0) printf("   16 threads %6.2fx", sixteen / one);
+        putchar('\n');
+    }
+}
+
+static void print_peak_rss(const engine_run *runs, size_t nruns, const engine_run *skv) {
+    int all_reset = 1;
+    for (size_t i = 0; i < nruns; i++) all_reset &= runs[i].rss_reset || runs[i].failed;
+    printf("\npeak RSS of each engine's process over its whole run (%s):\n",
+           all_reset ? "the highest VmHWM" : "getrusage ru_maxrss");
+    for (size_t i = 0; i < nruns; i++) {
+        printf("  %-11s %9.1f MiB", runs[i].e->name, (double)runs[i].maxrss_kb / 1024.0);
         if (skv && &runs[i] != skv && runs[i].maxrss_kb > 0 && skv->maxrss_kb > 0)
             printf("   skv/peer %.2fx", (double)skv->maxrss_kb / (double)runs[i].maxrss_kb);
         if (runs[i].failed) {
@@ -636,11 +880,86 @@ static void print_report(engine_run *runs, size_t nruns, const config *c) {
         }
         putchar('\n');
     }
+    if (all_reset) return;
+    printf("  note: the kernel refused to reset the peak RSS (/proc/self/clear_refs) for");
+    for (size_t i = 0; i < nruns; i++)
+        if (!runs[i].rss_reset && !runs[i].failed) printf(" %s", runs[i].e->name);
+    printf(": their rss MiB column is ru_maxrss, the peak of the process so far, not of each"
+           " workload\n");
+}
+
+/* ---- targets ------------------------------------------------------------------------------ */
+
+enum target_kind { T_OPS, T_SPEEDUP, T_RSS, T_DISK };
+
+typedef struct {
+    int kind;
+    const char *row;  /* the workload */
+    const char *peer; /* T_SPEEDUP: the 1-thread row of skv itself */
+    double target;    /* T_OPS, T_SPEEDUP: at least; T_RSS, T_DISK: at most */
+} target;
+
+static const target targets[] = {
+    {T_OPS, "fillrandom", "leveldb", 1.0},    {T_OPS, "fillrandom", "rocksdb-txn", 3.0},
+    {T_OPS, "fillseq", "leveldb", 1.0},       {T_OPS, "readrandom", "leveldb", 1.5},
+    {T_OPS, "readrandom", "lmdb", 0.5},       {T_OPS, "readseq", "leveldb", 1.0},
+    {T_SPEEDUP, "fillsync16", "fillsync", 5}, {T_OPS, "fillsync", "rocksdb", 1.0},
+    {T_RSS, "fillrandom", "rocksdb", 1.0},    {T_DISK, "fillrandom", "rocksdb", 1.0},
+};
+
+/* The figure a target is about (skv's over the peer's), or < 0 when a side did not run. */
+static double target_ratio(const target *t, const engine_run *skv, const engine_run *runs,
+                           size_t nruns) {
+    const msg *mine = find_row(skv, t->row);
+    if (t->kind == T_SPEEDUP) {
+        const msg *one = find_row(skv, t->peer);
+        return mine && one && ops_per_sec(one) > 0 ? ops_per_sec(mine) / ops_per_sec(one) : -1;
+    }
+    const engine_run *peer = find_run(runs, nruns, t->peer);
+    const msg *theirs = peer ? find_row(peer, t->row) : NULL;
+    if (!mine || !theirs) return -1;
+    if (t->kind == T_OPS)
+        return ops_per_sec(theirs) > 0 ? ops_per_sec(mine) / ops_per_sec(theirs) : -1;
+    if (t->kind == T_RSS)
+        return theirs->rss_kb > 0 && mine->rss_kb > 0 ? (double)mine->rss_kb / theirs->rss_kb : -1;
+    return theirs->disk_bytes > 0 && mine->disk_bytes >= 0 ? mine->disk_bytes / theirs->disk_bytes
+                                                           : -1;
+}
+
+static void print_targets(const engine_run *runs, size_t nruns, const engine_run *skv) {
+    if (!skv) return;
+    static const char *const what[] = {"ops/s", "ops/s", "peak RSS", "disk size"};
+    printf("\ntargets (figures of this run):\n");
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        const target *t = &targets[i];
+        double ratio = target_ratio(t, skv, runs, nruns);
+        if (ratio < 0) continue;
+        char label[64];
+        if (t->kind == T_SPEEDUP)
+            snprintf(label, sizeof label, "%s/%s skv", t->row, t->peer);
+        else
+            snprintf(label, sizeof label, "%s skv/%s", t->row, t->peer);
+        int at_most = t->kind == T_RSS || t->kind == T_DISK;
+        int met = at_most ? ratio <= t->target : ratio >= t->target;
+        printf("  %-32s %-9s %7.3fx   target %s %.1f   %s\n", label, what[t->kind], ratio,
+               at_most ? "<=" : ">=", t->target, met ? "met" : "missed");
+    }
+}
+
+static void print_report(engine_run *runs, size_t nruns, const config *c) {
+    const engine_run *skv = find_run(runs, nruns, "skv");
+    print_table(runs, nruns, skv);
+    print_speedups(runs, nruns);
+    print_peak_rss(runs, nruns, skv);
     printf("\nskv/peer is skv's ops/s (or peak RSS) divided by the peer's: above 1 skv is faster"
            " (or bigger).\n");
     printf("Latency is per write call (%zu put%s per write for fillseq/fillrandom/overwrite), per"
-           " get, or per seek+scan; one run on a machine that may be noisy.\n",
+           " get, or per seek+scan; rss MiB is the peak RSS during the workload; disk MiB the"
+           " engine's directory after it (after fillrandom: closed); w-amp the bytes the process"
+           " wrote during it (wchar) over the key+value bytes it wrote. One run on a machine that"
+           " may be noisy.\n",
            c->batch, c->batch == 1 ? "" : "s");
+    print_targets(runs, nruns, skv);
 }
 
 /* ---- arguments -------------------------------------------------------------------------- */
@@ -648,7 +967,7 @@ static void print_report(engine_run *runs, size_t nruns, const config *c) {
 static const bench_engine *const all_engines[] = {
     &bench_skv_engine,
 #ifdef BENCH_HAVE_ROCKSDB
-    &bench_rocksdb_engine,
+    &bench_rocksdb_engine, &bench_rocksdb_txn_engine, &bench_rocksdb_occ_engine,
 #endif
 #ifdef BENCH_HAVE_LEVELDB
     &bench_leveldb_engine,
@@ -667,12 +986,14 @@ static const char usage[] =
     "  --reads N        gets for readrandom, readmissing, readwhilewriting (default --num)\n"
     "  --seeks N        seeks for seekrandom (default --num / 20)\n"
     "  --scan-len N     entries read after each seek (default 100)\n"
-    "  --sync-num N     fsync'd puts for fillsync (default 2000)\n"
+    "  --sync-num N     fsync'd puts for each of fillsync, fillsync4, fillsync16 (default 2000)\n"
     "  --threads N      reader threads for readwhilewriting (default 4)\n"
     "  --seed S         random seed (default 42)\n"
-    "  --engines LIST   comma-separated, of skv,rocksdb,leveldb,lmdb (default: all built)\n"
+    "  --engines LIST   comma-separated, of skv,rocksdb,rocksdb-txn,rocksdb-occ,leveldb,lmdb\n"
+    "                   (default: all built)\n"
     "  --benchmarks LIST comma-separated (default: fillseq,fillrandom,overwrite,readrandom,\n"
-    "                   readmissing,readseq,seekrandom,readwhilewriting,fillsync)\n"
+    "                   readmissing,readseq,readreverse,seekrandom,readwhilewriting,fillsync,\n"
+    "                   fillsync4,fillsync16)\n"
     "  --dir DIR        scratch directory (default ./skv-bench.db); removed at the end when\n"
     "                   left empty\n";
 
@@ -812,8 +1133,8 @@ int main(int argc, char **argv) {
            "%zu put%s per write in fillseq/fillrandom/overwrite\n",
            c.num, c.value_size, (double)c.num * (double)(KEY_SIZE + c.value_size) / 1048576.0,
            c.batch, c.batch == 1 ? "" : "s");
-    printf("  reads %zu, seeks %zu x %zu entries, fillsync %zu puts, readwhilewriting %zu "
-           "readers + 1 writer, %ld CPUs online, dir %s\n",
+    printf("  reads %zu, seeks %zu x %zu entries, fillsync %zu puts (on 1, 4 and 16 threads), "
+           "readwhilewriting %zu readers + 1 writer, %ld CPUs online, dir %s\n",
            c.reads, c.seeks, c.scan_len, c.sync_num, c.threads, sysconf(_SC_NPROCESSORS_ONLN),
            c.dir);
     printf("  benchmarks:");
@@ -829,7 +1150,7 @@ int main(int argc, char **argv) {
     printf("\nengines and durability settings (non-sync writes survive a process crash, not a "
            "power loss; fillsync fsyncs every write):\n");
     for (size_t i = 0; i < nruns; i++)
-        printf("  %-8s %-10s %s\n", runs[i].e->name, runs[i].version[0] ? runs[i].version : "?",
+        printf("  %-11s %-10s %s\n", runs[i].e->name, runs[i].version[0] ? runs[i].version : "?",
                runs[i].e->settings);
     print_report(runs, nruns, &c);
 

@@ -1,9 +1,10 @@
 /*
  * bench_skv.c — the skv adapter of `skv-bench`, written against the public header skv.h
  * only. Every put() is one write-only transaction (eventual durability, or immediate with
- * sync); every get() and scan() is one read-only transaction (a fresh snapshot). Scans use
- * skv_txn_scan. Options: compression "none" (as for the peers), everything else skv's
- * default (max_memtable_size 64 MiB).
+ * sync); every get(), scan() and scan_back() is one read-only transaction (a fresh snapshot).
+ * Forward scans use skv_txn_scan, reverse scans an iterator (skv_iter_last / skv_iter_prev).
+ * Options: compression "none" (as for the peers), create_if_missing false on reopen,
+ * everything else skv's default (max_memtable_size 64 MiB).
  */
 #include "bench.h"
 
@@ -27,7 +28,21 @@ static _Noreturn void skv_fail(const char *what, int rc) {
 
 static void skv_version(char *buf, size_t size) { snprintf(buf, size, "%s", skv_version_string()); }
 
-static bench_db *skv_bench_open(const char *dir) {
+/* SKV_BENCH_OPTIONS="name=value,name=value" sets more options (for tuning runs). */
+static void set_extra_options(skv_options *opts) {
+    const char *extra = getenv("SKV_BENCH_OPTIONS");
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", extra ? extra : "");
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) bench_die("skv", "SKV_BENCH_OPTIONS wants name=value pairs");
+        *eq = '\0';
+        int rc = skv_options_set(opts, kv, eq + 1);
+        if (rc != SKV_OK) skv_fail(kv, rc);
+    }
+}
+
+static bench_db *skv_bench_open(const char *dir, int mode) {
     bench_db *b = calloc(1, sizeof *b);
     if (!b) bench_die("skv", "out of memory");
     skv_options *opts = NULL;
@@ -36,16 +51,11 @@ static bench_db *skv_bench_open(const char *dir) {
     /* no table compression, as for the peers; a library without the option has none */
     rc = skv_options_set(opts, "compression", "none");
     if (rc != SKV_OK && rc != SKV_EINVAL) skv_fail("skv_options_set compression", rc);
-    /* SKV_BENCH_OPTIONS="name=value,name=value" sets more options (for tuning runs) */
-    const char *extra = getenv("SKV_BENCH_OPTIONS");
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", extra ? extra : "");
-    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) bench_die("skv", "SKV_BENCH_OPTIONS wants name=value pairs");
-        *eq = '\0';
-        if ((rc = skv_options_set(opts, kv, eq + 1)) != SKV_OK) skv_fail(kv, rc);
+    if (mode == BENCH_REOPEN) {
+        rc = skv_options_set(opts, "create_if_missing", "false");
+        if (rc != SKV_OK) skv_fail("skv_options_set create_if_missing", rc);
     }
+    set_extra_options(opts);
     rc = skv_open(dir, opts, &b->db);
     skv_options_free(opts);
     if (rc != SKV_OK) skv_fail("skv_open", rc);
@@ -114,6 +124,29 @@ static size_t skv_bench_scan(bench_reader *r, const void *from, size_t flen, siz
     return acc.count;
 }
 
+/* Walks an iterator from the largest key down, taking each key and value. */
+static size_t skv_bench_scan_back(bench_reader *r, size_t n, size_t *bytes) {
+    skv_txn *txn = NULL;
+    int rc = skv_txn_begin(r->db, SKV_TXN_READ_ONLY, &txn);
+    if (rc != SKV_OK) skv_fail("skv_txn_begin", rc);
+    skv_iter *it = NULL;
+    rc = skv_iter_open(txn, NULL, 0, NULL, 0, 0, &it);
+    if (rc != SKV_OK) skv_fail("skv_iter_open", rc);
+    size_t count = 0;
+    for (rc = skv_iter_last(it); rc == SKV_OK && (n == 0 || count < n); rc = skv_iter_prev(it)) {
+        const void *key, *val;
+        size_t klen, vlen;
+        if ((rc = skv_iter_key(it, &key, &klen)) != SKV_OK) skv_fail("skv_iter_key", rc);
+        if ((rc = skv_iter_value(it, &val, &vlen)) != SKV_OK) skv_fail("skv_iter_value", rc);
+        *bytes += klen + vlen;
+        count++;
+    }
+    if (rc != SKV_OK && rc != SKV_NOTFOUND) skv_fail("skv_iter_prev", rc);
+    skv_iter_free(it);
+    skv_txn_free(txn);
+    return count;
+}
+
 static void skv_reader_close(bench_reader *r) { free(r); }
 
 static void skv_bench_close(bench_db *b) {
@@ -133,6 +166,7 @@ const bench_engine bench_skv_engine = {
     .reader_open = skv_reader_open,
     .get = skv_bench_get,
     .scan = skv_bench_scan,
+    .scan_back = skv_bench_scan_back,
     .reader_close = skv_reader_close,
     .close = skv_bench_close,
 };
