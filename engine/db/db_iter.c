@@ -218,7 +218,7 @@ static int iter_step(skv_iter *it, int dir) {
             if (dir > 0)
                 skv__child_next(c, k.key, k.klen);
             else
-                skv__child_seek_le(c, k.key, k.klen, 1);
+                skv__child_prev(c, k.key, k.klen);
         }
     }
     return iter_settle(it, dir);

@@ -42,6 +42,13 @@ static void child_next(IterChild *c) {
         skv__leveliter_next(&c->li);
 }
 
+static void child_prev(IterChild *c) {
+    if (c->type == CHILD_MEM)
+        skv__memiter_prev(&c->mi);
+    else
+        skv__leveliter_prev(&c->li);
+}
+
 static void child_seek(IterChild *c, const void *key, size_t klen, uint64_t seq) {
     if (c->type == CHILD_MEM)
         skv__memiter_seek(&c->mi, key, klen, seq);
@@ -66,6 +73,33 @@ static void child_settle_fwd(IterChild *c) {
     }
 }
 
+/* Steps at most this many entries over versions of one key before seeking past them. */
+enum { CHILD_MAX_STEPS = 8 };
+
+/* Standing on a visible version of key k (held), moves to k's newest visible version: the
+ * newer versions sit just before it, so it steps back over the visible ones and forward again
+ * from the first entry that is not (another key, or a version above the snapshot); a long run
+ * of versions ends in a seek. */
+static void child_newest_visible(IterChild *c, const SkvMemEntry *k) {
+    for (int steps = 0;; steps++) {
+        if (steps == CHILD_MAX_STEPS) {
+            child_seek(c, k->key, k->klen, c->snap);
+            break;
+        }
+        child_prev(c);
+        if (!child_valid(c)) {
+            child_seek(c, k->key, k->klen, c->snap);
+            break;
+        }
+        child_read(c);
+        if (c->cur.seq > c->snap || skv__key_cmp(c->cur.key, c->cur.klen, k->key, k->klen) != 0) {
+            child_next(c);
+            break;
+        }
+    }
+    if ((c->valid = child_valid(c))) child_read(c);
+}
+
 /* Backward: standing on the oldest version of some key K, find K's newest visible version,
  * or move to smaller keys until one has a visible version (the oldest version is visible
  * exactly when any is). */
@@ -74,15 +108,13 @@ static void child_settle_bwd(IterChild *c) {
         if (!(c->valid = child_valid(c))) return;
         child_read(c);
         SkvMemEntry k = c->cur;
-        /* a table cursor's key lives in its own buffer, which the seek overwrites */
+        /* a table cursor's key lives in its own buffer, which the moves overwrite */
         if (!(k.key = skv__hold_key(&c->kbuf, &c->kcap, k.key, k.klen))) {
             c->valid = 0;
             return;
         }
         if (k.seq <= c->snap) {
-            child_seek(c, k.key, k.klen, c->snap);
-            c->valid = child_valid(c);
-            if (c->valid) child_read(c);
+            child_newest_visible(c, &k);
             return;
         }
         child_seek_before(c, k.key, k.klen, UINT64_MAX);
@@ -157,7 +189,7 @@ void skv__child_next(IterChild *c, const void *key, size_t klen) {
     }
     /* step over the older versions of key (usually none or a few); after many, seek past */
     for (int steps = 0;; steps++) {
-        if (steps == 8) {
+        if (steps == CHILD_MAX_STEPS) {
             child_seek(c, key, klen, 0);
             break;
         }
@@ -167,6 +199,26 @@ void skv__child_next(IterChild *c, const void *key, size_t klen) {
         if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) break;
     }
     child_settle_fwd(c);
+}
+
+void skv__child_prev(IterChild *c, const void *key, size_t klen) {
+    if (c->type == CHILD_WRITES) {
+        c->pos = c->pos ? c->pos - 1 : c->nws; /* nws = invalid */
+        child_ws_load(c);
+        return;
+    }
+    /* step back over the newer versions of key (usually none or a few); after many, seek */
+    for (int steps = 0;; steps++) {
+        if (steps == CHILD_MAX_STEPS) {
+            child_seek_before(c, key, klen, UINT64_MAX);
+            break;
+        }
+        child_prev(c);
+        if (!child_valid(c)) break;
+        child_read(c);
+        if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) break;
+    }
+    child_settle_bwd(c);
 }
 
 int skv__child_status(const IterChild *c) {

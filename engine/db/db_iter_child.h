@@ -26,6 +26,7 @@ void skv__leveliter_entry(const SkvLevelIter *it, SkvSstEntry *e);
 void skv__leveliter_first(SkvLevelIter *it);
 void skv__leveliter_last(SkvLevelIter *it);
 void skv__leveliter_next(SkvLevelIter *it);
+void skv__leveliter_prev(SkvLevelIter *it);
 /* first entry >= (key, seq) / last entry < (key, seq), in internal order */
 void skv__leveliter_seek(SkvLevelIter *it, const void *key, size_t klen, uint64_t seq);
 void skv__leveliter_seek_before(SkvLevelIter *it, const void *key, size_t klen, uint64_t seq);
@@ -53,6 +54,9 @@ void skv__child_seek_le(IterChild *c, const void *key, size_t klen, int strict);
 /* From the child's current key (passed in, held by the caller), on to the next key: the
  * same as skv__child_seek_ge(key, strict) but by stepping. */
 void skv__child_next(IterChild *c, const void *key, size_t klen);
+/* From the child's current key (passed in, held by the caller), back to the previous key: the
+ * same as skv__child_seek_le(key, strict) but by stepping. */
+void skv__child_prev(IterChild *c, const void *key, size_t klen);
 /* SKV_OK, or the read error a table child met (the child is then invalid). */
 int skv__child_status(const IterChild *c);
 

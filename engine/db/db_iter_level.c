@@ -81,6 +81,11 @@ void skv__leveliter_next(SkvLevelIter *it) {
     level_forward(it);
 }
 
+void skv__leveliter_prev(SkvLevelIter *it) {
+    skv__sst_iter_prev(it->ti);
+    level_backward(it);
+}
+
 void skv__leveliter_seek(SkvLevelIter *it, const void *key, size_t klen, uint64_t seq) {
     size_t lo = 0, hi = it->n; /* the first file whose largest key >= key */
     while (lo < hi) {
