@@ -134,6 +134,7 @@ int skv_options_set(skv_options *opts, const char *name, const char *value) {
     if ((rc = capi_table_option(o, name, value)) != SKV_NOTFOUND) return rc;
     if (strcmp(name, "flush_on_close") == 0) return opt_bool(name, value, &o->flush_on_close);
     if (strcmp(name, "create_if_missing") == 0) return opt_bool(name, value, &o->create_if_missing);
+    if (strcmp(name, "mmap_reads") == 0) return opt_bool(name, value, &o->mmap_reads);
     if (strcmp(name, "wal_recovery_mode") == 0) {
         if (strcmp(value, "tolerate_corrupted_tail") == 0)
             o->wal_recovery_mode = SKV_WAL_TOLERATE_TAIL;

@@ -42,6 +42,7 @@ typedef struct {
     int l0_stall_threshold;
     uint64_t target_file_size;
     int max_open_files;
+    int mmap_reads; /* map table files and read uncompressed blocks in place */
     /* tests: no background thread; flushes and compactions run inside the commit that fills
      * a memtable, so every file operation happens in a reproducible order */
     int bg_inline;

@@ -34,6 +34,7 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->l0_stall_threshold = 12;
     o->target_file_size = 32u << 20;
     o->max_open_files = 1000;
+    o->mmap_reads = 1;
 }
 
 static char *db_join(const char *dir, const char *name) {

@@ -43,6 +43,8 @@ int skv__db_table_get(skv_db *db, uint64_t number, SkvSstReader **r, SkvCacheHan
     int rc = skv__sst_open(db->env, path, number, db->block_cache, r);
     free(path);
     if (rc) return rc;
+    /* a table that cannot be mapped is read with copies, as with mmap_reads off */
+    if (db->opt.mmap_reads && skv__sst_map(*r) != SKV_OK) skv__errmsg_clear();
     *h = skv__cache_insert(db->table_cache, number, 0, *r, 1, table_close_reader);
     return *h ? SKV_OK : SKV_ENOMEM;
 }
@@ -64,6 +66,12 @@ static int table_get(skv_db *db, const SkvFileMeta *f, const void *key, size_t k
     int rc = skv__db_table_get(db, f->number, &r, &h);
     if (rc) return rc;
     rc = skv__sst_get(r, key, klen, snap, e, pin);
+    if (rc == SKV_OK && pin->mapped) {
+        /* the entry lies in the reader's mapping: the pin keeps the reader open */
+        pin->reader_cache = db->table_cache;
+        pin->reader_handle = h;
+        return rc;
+    }
     skv__db_table_release(db, h);
     return rc;
 }

@@ -37,7 +37,12 @@ struct SkvEnv {
     int (*sync)(SkvFile *f); /* fdatasync-or-stronger of content and size */
     int (*size)(SkvFile *f, uint64_t *out);
     int (*truncate)(SkvFile *f, uint64_t size);
-    int (*close)(SkvFile *f); /* frees f even when it returns an error */
+    int (*close)(SkvFile *f); /* frees f even when it returns an error (and unmaps it) */
+    /* Maps the first size bytes of a file opened with SKV_ENV_READ, read-only, until the file
+     * is closed; *out receives the address. For immutable files only: the file must not
+     * change or shrink while mapped. NULL in an env that cannot map (the caller reads with
+     * read_at instead); SKV_ENOMEM / SKV_EIO / SKV_EINVAL (size 0) when the mapping fails. */
+    int (*map)(SkvFile *f, uint64_t size, const uint8_t **out);
 
     /* names */
     int (*exists)(SkvEnv *env, const char *path, int *is_dir); /* SKV_NOTFOUND if absent */

@@ -30,6 +30,7 @@ typedef struct MemInode {
     uint8_t *ddata; /* durable content */
     size_t dlen, dcap;
     int diverged; /* 0: ddata is a prefix of data (only appends since the last sync) */
+    int maps;     /* handles that mapped data: it must not move (grow) while any does */
 } MemInode;
 
 typedef struct MemEntry {
@@ -66,6 +67,7 @@ typedef struct MemFile {
     SkvMemFs *fs;
     MemInode *ino;
     int writable;
+    int mapped;
     char path[];
 } MemFile;
 
@@ -288,6 +290,7 @@ static int memfs_open(SkvEnv *env, const char *path, int flags, SkvFile **out) {
     memcpy(mf->path, path, plen + 1);
     mf->fs = fs;
     mf->writable = flags != SKV_ENV_READ;
+    mf->mapped = 0;
     int rc = SKV_OK;
     skv__mutex_lock(&fs->mu);
     MemEntry *e = memfs_names_find(&fs->vol, np);
@@ -349,8 +352,10 @@ static int memfs_append(SkvFile *f, const void *buf, size_t n) {
     if (rc == SKV_OK) {
         MemInode *ino = mf->ino;
         size_t k = short_write ? n / 2 : n;
-        if (ino->len + k < ino->len ||
-            memfs_reserve_bytes(&ino->data, &ino->cap, ino->len + k) < 0) {
+        if (ino->maps && ino->len + k > ino->cap) {
+            rc = skv__err(SKV_EIO, "memfs append %s: the file is mapped and cannot grow", mf->path);
+        } else if (ino->len + k < ino->len ||
+                   memfs_reserve_bytes(&ino->data, &ino->cap, ino->len + k) < 0) {
             rc = memfs_nomem("append", mf->path);
         } else {
             if (k) memcpy(ino->data + ino->len, buf, k);
@@ -403,7 +408,10 @@ static int memfs_truncate(SkvFile *f, uint64_t size) {
         MemInode *ino = mf->ino;
         size_t sz = (size_t)size;
         if (sz > ino->len) {
-            if (memfs_reserve_bytes(&ino->data, &ino->cap, sz) < 0) {
+            if (ino->maps && sz > ino->cap) {
+                rc = skv__err(SKV_EIO, "memfs truncate %s: the file is mapped and cannot grow",
+                              mf->path);
+            } else if (memfs_reserve_bytes(&ino->data, &ino->cap, sz) < 0) {
                 rc = memfs_nomem("truncate", mf->path);
             } else {
                 memset(ino->data + ino->len, 0, sz - ino->len);
@@ -418,11 +426,31 @@ static int memfs_truncate(SkvFile *f, uint64_t size) {
     return rc;
 }
 
+/* A "mapping" is the inode's own buffer, which then never moves: appends and truncations
+ * that would grow it past its capacity fail while any handle has it mapped. */
+static int memfs_map(SkvFile *f, uint64_t size, const uint8_t **out) {
+    MemFile *mf = memfs_file(f);
+    *out = NULL;
+    skv__mutex_lock(&mf->fs->mu);
+    int rc = SKV_OK;
+    if (mf->mapped || size == 0 || size > mf->ino->len)
+        rc = skv__err(SKV_EINVAL, "memfs map %s: cannot map %llu of %zu bytes", mf->path,
+                      (unsigned long long)size, mf->ino->len);
+    else {
+        mf->mapped = 1;
+        mf->ino->maps++;
+        *out = mf->ino->data;
+    }
+    skv__mutex_unlock(&mf->fs->mu);
+    return rc;
+}
+
 static int memfs_close(SkvFile *f) {
     MemFile *mf = memfs_file(f);
     if (!mf) return SKV_OK;
     SkvMemFs *fs = mf->fs;
     skv__mutex_lock(&fs->mu);
+    if (mf->mapped) mf->ino->maps--;
     memfs_inode_unref(mf->ino);
     skv__mutex_unlock(&fs->mu);
     free(mf);
@@ -692,6 +720,7 @@ SkvMemFs *skv__memfs_new(void) {
         .size = memfs_size,
         .truncate = memfs_truncate,
         .close = memfs_close,
+        .map = memfs_map,
         .exists = memfs_exists,
         .mkdir = memfs_mkdir,
         .remove = memfs_remove,

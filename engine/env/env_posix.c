@@ -1,7 +1,7 @@
 /*
  * env_posix.c — the POSIX environment: files over file descriptors (pread, looping write,
- * fdatasync), names (stat, mkdir, unlink, rename, directory fsync, readdir), exclusive locks
- * (flock plus a process-wide registry of locked files), the clocks and pthreads.
+ * fdatasync, read-only mmap), names (stat, mkdir, unlink, rename, directory fsync, readdir),
+ * exclusive locks (flock plus a process-wide registry of locked files), the clocks and pthreads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 /* An open file (SkvFile is opaque; this is what it points to for this env). */
 typedef struct PosixFile {
     int fd;
+    void *map; /* the read-only mapping, or NULL */
+    size_t map_len;
     char path[]; /* for error messages */
 } PosixFile;
 
@@ -88,6 +91,8 @@ static int posix_open(SkvEnv *env, const char *path, int flags, SkvFile **out) {
         return rc;
     }
     pf->fd = fd;
+    pf->map = NULL;
+    pf->map_len = 0;
     *out = (SkvFile *)(void *)pf;
     return SKV_OK;
 }
@@ -150,9 +155,25 @@ static int posix_truncate(SkvFile *f, uint64_t size) {
     return r < 0 ? posix_fail("ftruncate", pf->path) : SKV_OK;
 }
 
+static int posix_map(SkvFile *f, uint64_t size, const uint8_t **out) {
+    PosixFile *pf = posix_file(f);
+    *out = NULL;
+    if (pf->map) return skv__err(SKV_EINVAL, "mmap %s: already mapped", pf->path);
+    if (size == 0 || size > SIZE_MAX)
+        return skv__err(SKV_EINVAL, "mmap %s: cannot map %llu bytes", pf->path,
+                        (unsigned long long)size);
+    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, pf->fd, 0);
+    if (p == MAP_FAILED) return posix_fail("mmap", pf->path);
+    pf->map = p;
+    pf->map_len = (size_t)size;
+    *out = p;
+    return SKV_OK;
+}
+
 static int posix_close(SkvFile *f) {
     PosixFile *pf = posix_file(f);
     int rc = SKV_OK;
+    if (pf->map) munmap(pf->map, pf->map_len);
     /* close is not retried on EINTR: on Linux the descriptor is released anyway */
     if (close(pf->fd) < 0 && errno != EINTR) rc = posix_fail("close", pf->path);
     free(pf);
@@ -394,6 +415,7 @@ static SkvEnv posix_env = {
     .size = posix_size,
     .truncate = posix_truncate,
     .close = posix_close,
+    .map = posix_map,
     .exists = posix_exists,
     .mkdir = posix_mkdir,
     .remove = posix_remove,

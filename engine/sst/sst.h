@@ -201,6 +201,11 @@ typedef struct SkvSstReader SkvSstReader;
 int skv__sst_open(SkvEnv *env, const char *path, uint64_t file_number, SkvCache *cache,
                   SkvSstReader **out);
 void skv__sst_close(SkvSstReader *r);
+/* Maps the table's file read-only (when the env can) so that uncompressed data blocks are
+ * read in place, without a copy or the block cache; their checksums are still checked at
+ * every use. Call before the reader is shared. SKV_OK also when the env cannot map; a failed
+ * mapping returns its error and leaves the reader reading as before. */
+int skv__sst_map(SkvSstReader *r);
 const SkvSstProps *skv__sst_props(const SkvSstReader *r);
 
 /* Keeps the block a returned entry points into alive; release with skv__sst_pin_release
@@ -208,7 +213,14 @@ const SkvSstProps *skv__sst_props(const SkvSstReader *r);
 typedef struct {
     SkvCache *cache;
     SkvCacheHandle *handle;
-    void *owned; /* a block read without a cache */
+    void *owned;     /* a block read without a cache */
+    SkvSstBlock blk; /* a block viewed in place in a mapped table */
+    /* 1 when the entry lies in the table's mapping: whoever owns the reader keeps it open for
+     * as long as the pin (by handing a table-cache handle to reader_cache/reader_handle, which
+     * skv__sst_pin_release releases too) */
+    int mapped;
+    SkvCache *reader_cache;
+    SkvCacheHandle *reader_handle;
 } SkvSstPin;
 
 void skv__sst_pin_release(SkvSstPin *pin);

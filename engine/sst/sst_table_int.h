@@ -89,8 +89,9 @@ struct SkvSstReader {
     /* A partitioned table's partitions (nblocks of them), each decoded on first use and kept
      * until the reader closes; NULL until then. */
     _Atomic(const SkvSstPartition *) *parts;
-    uint64_t data_end; /* every data block ends at or before this offset */
-    uint8_t *filter;   /* NULL: no filter, or one that failed its checksum */
+    uint64_t data_end;  /* every data block ends at or before this offset */
+    uint8_t *filter;    /* NULL: no filter, or one that failed its checksum */
+    const uint8_t *map; /* the whole file mapped read-only (skv__sst_map), or NULL */
     size_t filter_len;
     SkvSstProps props;
 };

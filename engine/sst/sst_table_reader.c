@@ -23,13 +23,8 @@ int skv__sst_wrap_error(int rc, const SkvSstReader *r, const char *what, uint64_
                     (unsigned long long)off, msg);
 }
 
-/* Reads the stored block at h (checking bounds, checksum and compression) into a new buffer
- * that begins with head spare bytes: the payload, decompressed, is at *out + head and has
- * *len bytes. The caller frees *out. */
-static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t head, uint8_t **out,
-                     size_t *len) {
-    *out = NULL;
-    *len = 0;
+/* SKV_OK when the stored block at h (h.size bytes and the trailer) lies inside the file. */
+static int tblr_bounds(const SkvSstReader *r, SkvSstHandle h, const char *what) {
     uint64_t limit = r->props.size - SKV_SST_FOOTER_SIZE;
     if (h.size > limit || limit - h.size < SKV_SST_TRAILER ||
         h.off > limit - h.size - SKV_SST_TRAILER)
@@ -37,49 +32,36 @@ static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t h
                         "table %s: %s block at offset %llu (%llu bytes) lies outside "
                         "the file",
                         r->path, what, (unsigned long long)h.off, (unsigned long long)h.size);
-    if (h.size > SIZE_MAX - head - SKV_SST_TRAILER)
-        return skv__err(SKV_ENOMEM, "table %s: %s block too large", r->path, what);
-    size_t n = (size_t)h.size + SKV_SST_TRAILER;
-    uint8_t *buf = malloc(head + n);
-    if (!buf) return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
-    size_t got = 0;
-    int rc = r->env->read_at(r->file, h.off, buf + head, n, &got);
-    if (rc == SKV_OK && got < n)
-        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is truncated", r->path, what,
-                      (unsigned long long)h.off);
-    const uint8_t *p = buf + head;
-    uint8_t comp = rc == SKV_OK ? p[h.size] : 0;
-    if (rc == SKV_OK && skv__get_u32(p + h.size + 1) != skv__checksum(p, (size_t)h.size + 1))
-        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: checksum mismatch", r->path,
-                      what, (unsigned long long)h.off);
-    if (rc == SKV_OK && comp != SKV_SST_COMPRESS_NONE && comp != SKV_SST_COMPRESS_ZSTD)
-        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: unknown compression %u",
-                      r->path, what, (unsigned long long)h.off, (unsigned)comp);
-    if (rc != SKV_OK || comp == SKV_SST_COMPRESS_NONE) {
-        if (rc != SKV_OK) {
-            free(buf);
-            return rc;
-        }
-        *out = buf;
-        *len = (size_t)h.size;
-        return SKV_OK;
-    }
+    return SKV_OK;
+}
 
-    /* zstd: the frame states its size; nothing larger than 64 MiB is ever allocated */
+/* Checks the checksum and the compression byte of the stored block p (h.size bytes, then the
+ * trailer); *comp receives the compression. */
+static int tblr_verify(const SkvSstReader *r, SkvSstHandle h, const char *what, const uint8_t *p,
+                       uint8_t *comp) {
+    *comp = p[h.size];
+    if (skv__get_u32(p + h.size + 1) != skv__checksum(p, (size_t)h.size + 1))
+        return skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: checksum mismatch",
+                        r->path, what, (unsigned long long)h.off);
+    if (*comp != SKV_SST_COMPRESS_NONE && *comp != SKV_SST_COMPRESS_ZSTD)
+        return skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu: unknown compression %u",
+                        r->path, what, (unsigned long long)h.off, (unsigned)*comp);
+    return SKV_OK;
+}
+
+/* Decompresses the zstd block p (h.size bytes) into a new buffer that begins with head spare
+ * bytes; the frame states its size, and nothing larger than SKV_SST_MAX_UNCOMPRESSED is ever
+ * allocated. */
+static int tblr_decompress(const SkvSstReader *r, SkvSstHandle h, const char *what,
+                           const uint8_t *p, size_t head, uint8_t **out, size_t *len) {
     unsigned long long cs = ZSTD_getFrameContentSize(p, (size_t)h.size);
-    if (cs > SKV_SST_MAX_UNCOMPRESSED) {
-        free(buf);
+    if (cs > SKV_SST_MAX_UNCOMPRESSED)
         return skv__err(SKV_ECORRUPT,
                         "table %s: %s block at offset %llu: bad uncompressed size in zstd frame",
                         r->path, what, (unsigned long long)h.off);
-    }
     uint8_t *dst = malloc(head + (size_t)cs + 1);
-    if (!dst) {
-        free(buf);
-        return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
-    }
+    if (!dst) return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
     size_t dn = ZSTD_decompress(dst + head, (size_t)cs, p, (size_t)h.size);
-    free(buf);
     if (ZSTD_isError(dn) || dn != cs) {
         free(dst);
         return skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu does not decompress",
@@ -87,6 +69,46 @@ static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t h
     }
     *out = dst;
     *len = (size_t)cs;
+    return SKV_OK;
+}
+
+/* Reads the stored block at h (checking bounds, checksum and compression) into a new buffer
+ * that begins with head spare bytes: the payload, decompressed, is at *out + head and has
+ * *len bytes. The caller frees *out. */
+static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t head, uint8_t **out,
+                     size_t *len) {
+    *out = NULL;
+    *len = 0;
+    int rc = tblr_bounds(r, h, what);
+    if (rc != SKV_OK) return rc;
+    if (h.size > SIZE_MAX - head - SKV_SST_TRAILER)
+        return skv__err(SKV_ENOMEM, "table %s: %s block too large", r->path, what);
+    size_t n = (size_t)h.size + SKV_SST_TRAILER;
+    uint8_t *buf = malloc(head + n);
+    if (!buf) return skv__err(SKV_ENOMEM, "out of memory reading table %s", r->path);
+    size_t got = 0;
+    if (r->map) {
+        memcpy(buf + head, r->map + h.off, n);
+        got = n;
+    } else {
+        rc = r->env->read_at(r->file, h.off, buf + head, n, &got);
+    }
+    if (rc == SKV_OK && got < n)
+        rc = skv__err(SKV_ECORRUPT, "table %s: %s block at offset %llu is truncated", r->path, what,
+                      (unsigned long long)h.off);
+    uint8_t comp = SKV_SST_COMPRESS_NONE;
+    if (rc == SKV_OK) rc = tblr_verify(r, h, what, buf + head, &comp);
+    if (rc == SKV_OK && comp == SKV_SST_COMPRESS_ZSTD) {
+        rc = tblr_decompress(r, h, what, buf + head, head, out, len);
+        free(buf);
+        return rc;
+    }
+    if (rc != SKV_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = (size_t)h.size;
     return SKV_OK;
 }
 
@@ -334,6 +356,14 @@ int skv__sst_open(SkvEnv *env, const char *path, uint64_t file_number, SkvCache 
     return SKV_OK;
 }
 
+int skv__sst_map(SkvSstReader *r) {
+    if (r->map || !r->env->map) return SKV_OK;
+    const uint8_t *p;
+    int rc = r->env->map(r->file, r->props.size, &p);
+    if (rc == SKV_OK) r->map = p;
+    return rc;
+}
+
 void skv__sst_close(SkvSstReader *r) {
     if (!r) return;
     if (r->file) r->env->close(r->file);
@@ -354,10 +384,9 @@ const SkvSstProps *skv__sst_props(const SkvSstReader *r) { return &r->props; }
 
 void skv__sst_pin_release(SkvSstPin *pin) {
     if (pin->handle) skv__cache_release(pin->cache, pin->handle);
+    if (pin->reader_handle) skv__cache_release(pin->reader_cache, pin->reader_handle);
     free(pin->owned);
-    pin->cache = NULL;
-    pin->handle = NULL;
-    pin->owned = NULL;
+    memset(pin, 0, sizeof *pin);
 }
 
 static void tblr_free_loaded(void *value, size_t charge) {
@@ -380,9 +409,31 @@ static int tblr_keep(SkvSstReader *r, uint64_t off, void *value, size_t charge, 
     return SKV_OK;
 }
 
+/* An uncompressed data block of a mapped table, viewed in place (no copy, no cache): its
+ * checksum is checked at every use, which also brings it into the processor's cache for the
+ * search that follows. 1 when h is such a block (*out set, or rc an error), 0 when not. */
+static int tblr_view_mapped(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out,
+                            SkvSstPin *pin, int *rc) {
+    if (!r->map || tblr_bounds(r, h, "data") != SKV_OK ||
+        r->map[h.off + h.size] != SKV_SST_COMPRESS_NONE)
+        return 0; /* the bounds error, if any, is reported by the copying path */
+    uint8_t comp;
+    const uint8_t *p = r->map + h.off;
+    if ((*rc = tblr_verify(r, h, "data", p, &comp)) != SKV_OK) return 1;
+    if ((*rc = skv__sst_block_view(&pin->blk, p, (size_t)h.size)) != SKV_OK) {
+        *rc = skv__sst_wrap_error(*rc, r, "data", h.off);
+        return 1;
+    }
+    pin->mapped = 1;
+    *out = &pin->blk;
+    return 1;
+}
+
 int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin) {
     memset(pin, 0, sizeof *pin);
     *out = NULL;
+    int rc;
+    if (tblr_view_mapped(r, h, out, pin, &rc)) return rc;
     if (r->cache) {
         SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
         if (ch) {
@@ -394,8 +445,7 @@ int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out
     }
     uint8_t *buf;
     size_t len;
-    int rc = tblr_read(r, h, "data", sizeof(SkvSstLoaded), &buf, &len);
-    if (rc != SKV_OK) return rc;
+    if ((rc = tblr_read(r, h, "data", sizeof(SkvSstLoaded), &buf, &len)) != SKV_OK) return rc;
     SkvSstLoaded *ld = (SkvSstLoaded *)(void *)buf;
     ld->len = len;
     /* the stored block's checksum was checked; the cursor checks each entry it decodes */

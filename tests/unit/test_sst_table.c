@@ -5,7 +5,8 @@
  * ways, seeks, seek_before, random walks and gets at several snapshots; exact properties;
  * the filter sparing block reads; the block cache; and the corruption matrix (each region
  * damaged, index partitions included, truncations) with the exact outcome of each, plus
- * every single-byte flip of a small table, partitioned or not. */
+ * every single-byte flip of a small table, partitioned or not — the round trip and the damage
+ * checks both with copied reads and with the table mapped (blocks read in place). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,22 @@
 #include "sst/sst.h"
 #include "sst/sst_table_int.h"
 #include "test.h"
+
+/* ---- opening: copied reads, or reads in place from a mapping (g_mapped) ---- */
+
+static int g_mapped;
+
+/* skv__sst_open, then, when g_mapped, skv__sst_map (which must succeed on memfs). */
+static int open_table(SkvEnv *env, const char *path, uint64_t number, SkvCache *cache,
+                      SkvSstReader **out) {
+    int rc = skv__sst_open(env, path, number, cache, out);
+    if (rc == SKV_OK && g_mapped && skv__sst_map(*out) != SKV_OK) {
+        skv__sst_close(*out);
+        *out = NULL;
+        return SKV_EIO;
+    }
+    return rc;
+}
 
 /* ---- reference ---- */
 
@@ -306,7 +323,7 @@ static void test_one_entry(void) {
             CHECK_RC(build(env, "/one.sst", &r, &o, &p), SKV_OK);
             CHECK(props_match(&p, &r) == 0);
             SkvSstReader *rd;
-            CHECK_RC(skv__sst_open(env, "/one.sst", 1, NULL, &rd), SKV_OK);
+            CHECK_RC(open_table(env, "/one.sst", 1, NULL, &rd), SKV_OK);
             const SkvSstProps *q = skv__sst_props(rd);
             CHECK(props_match(q, &r) == 0);
             CHECK_EQ_U64(q->size, p.size);
@@ -419,7 +436,7 @@ static void test_round_trip(void) {
                     CHECK_RC(build(env, path, &r, &o, &p), SKV_OK);
                     CHECK(props_match(&p, &r) == 0);
                     SkvSstReader *rd;
-                    CHECK_RC(skv__sst_open(env, path, fileno++, NULL, &rd), SKV_OK);
+                    CHECK_RC(open_table(env, path, fileno++, NULL, &rd), SKV_OK);
                     CHECK(props_match(skv__sst_props(rd), &r) == 0);
                     CHECK_EQ_U64(skv__sst_props(rd)->size, p.size);
                     CHECK((bits == 0) == (rd->filter == NULL));
@@ -498,7 +515,7 @@ static void test_filter_skips_reads(void) {
         SkvSstOptions o = opts(1024, bits, SKV_SST_COMPRESS_NONE);
         CHECK_RC(build(env, "/f.sst", &r, &o, NULL), SKV_OK);
         SkvSstReader *rd;
-        CHECK_RC(skv__sst_open(env, "/f.sst", 10 + (uint64_t)bits, cache, &rd), SKV_OK);
+        CHECK_RC(open_table(env, "/f.sst", 10 + (uint64_t)bits, cache, &rd), SKV_OK);
         uint64_t before = lookups(cache);
         int bad = 0;
         for (int i = 0; i < 4000; i++) {
@@ -533,7 +550,7 @@ static void test_cache(void) {
     SkvCache *cache = skv__cache_new(64 * 1024, 0);
     CHECK(cache != NULL);
     SkvSstReader *rd;
-    CHECK_RC(skv__sst_open(env, "/c.sst", 77, cache, &rd), SKV_OK);
+    CHECK_RC(open_table(env, "/c.sst", 77, cache, &rd), SKV_OK);
     CHECK(check_table(rd, &r, 5, 500) == 0);
     SkvCacheStats st1, st2;
     skv__cache_stats(cache, &st1);
@@ -554,7 +571,7 @@ static void test_cache(void) {
     skv__sst_close(rd);
     /* a cache of capacity 0 caches nothing and changes nothing */
     SkvCache *none = skv__cache_new(0, 0);
-    CHECK_RC(skv__sst_open(env, "/c.sst", 77, none, &rd), SKV_OK);
+    CHECK_RC(open_table(env, "/c.sst", 77, none, &rd), SKV_OK);
     CHECK(check_table(rd, &r, 6, 200) == 0);
     skv__sst_close(rd);
     skv__cache_free(none);
@@ -608,7 +625,7 @@ typedef struct {
 static int layout_of(SkvEnv *env, const char *path, const Ref *r, Layout *l) {
     SkvSstReader *rd;
     memset(l, 0, sizeof *l);
-    if (skv__sst_open(env, path, 999, NULL, &rd) != SKV_OK) return -1;
+    if (open_table(env, path, 999, NULL, &rd) != SKV_OK) return -1;
     l->size = rd->props.size;
     size_t np = skv__sst_nparts(rd);
     l->part_first = calloc(np + 1, sizeof *l->part_first);
@@ -663,7 +680,7 @@ static size_t block_of(const Layout *l, const Ent *x) {
 
 static int expect_open_corrupt(SkvEnv *env, const char *path, const char *what) {
     SkvSstReader *rd = NULL;
-    int rc = skv__sst_open(env, path, 5, NULL, &rd);
+    int rc = open_table(env, path, 5, NULL, &rd);
     if (rc != SKV_ECORRUPT || rd || !has(skv_errmsg(), path) ||
         (what && !has(skv_errmsg(), what))) {
         fprintf(stderr, "%s (%s): open gave %s: %s\n", path, what ? what : "-", skv_errname(rc),
@@ -680,7 +697,7 @@ static int expect_open_corrupt(SkvEnv *env, const char *path, const char *what) 
 static int check_damaged(SkvEnv *env, const char *path, const Ref *r, const Layout *l, size_t lo,
                          size_t hi, const char *what, SkvCache *cache) {
     SkvSstReader *rd;
-    VCHK(skv__sst_open(env, path, 500 + lo, cache, &rd) == SKV_OK);
+    VCHK(open_table(env, path, 500 + lo, cache, &rd) == SKV_OK);
     size_t in_k = 0, corrupt = 0, first_k = r->n, bad = 0;
     for (size_t i = 0; i < r->n; i++) {
         const Ent *x = &r->e[i];
@@ -787,7 +804,7 @@ static void corruption_matrix(int comp) {
     for (int m = 0; m < 3; m++) {
         CHECK(copy_file(env, "/good.sst", P) == 0 && flip(env, P, foffs[m]) == 0);
         SkvSstReader *rd;
-        CHECK_RC(skv__sst_open(env, P, 600, NULL, &rd), SKV_OK);
+        CHECK_RC(open_table(env, P, 600, NULL, &rd), SKV_OK);
         CHECK(rd->filter == NULL);
         int ok = check_table(rd, &r, 8, 300) == 0;
         for (size_t i = 0; ok && i < r.n; i += 3)
@@ -924,7 +941,7 @@ static void partition_matrix(int comp) {
             skv__put_u32(pp + sz - 4, inner);
             skv__put_u32(pp + sz + 1, outer);
             SkvSstReader *rd;
-            if (wrc != SKV_OK || skv__sst_open(env, P, 700, NULL, &rd) != SKV_OK) {
+            if (wrc != SKV_OK || open_table(env, P, 700, NULL, &rd) != SKV_OK) {
                 wrong++;
                 break;
             }
@@ -993,7 +1010,7 @@ static void test_every_byte(void) {
         o.index_partition_size = v < 2 ? 0 : 64; /* one index block, or partitions */
         CHECK_RC(build(env, "/s.sst", &r, &o, NULL), SKV_OK);
         SkvSstReader *grd;
-        CHECK_RC(skv__sst_open(env, "/s.sst", 1, NULL, &grd), SKV_OK);
+        CHECK_RC(open_table(env, "/s.sst", 1, NULL, &grd), SKV_OK);
         CHECK(grd->partitioned == (v >= 2) && (v < 2 || grd->nblocks > 1));
         skv__sst_close(grd);
         char *good;
@@ -1006,7 +1023,7 @@ static void test_every_byte(void) {
             good[off] ^= 0x01;
             if (wrc != SKV_OK) break;
             SkvSstReader *rd;
-            int rc = skv__sst_open(env, "/x.sst", 1, NULL, &rd);
+            int rc = open_table(env, "/x.sst", 1, NULL, &rd);
             if (rc != SKV_OK) {
                 wrong += rc != SKV_ECORRUPT;
                 continue;
@@ -1060,19 +1077,39 @@ static void test_io_error(void) {
     skv__memfs_free(fs);
 }
 
-static const TestCase TESTS[] = {{"empty_table", test_empty_table},
-                                 {"order_enforced", test_order_enforced},
-                                 {"one_entry", test_one_entry},
-                                 {"round_trip", test_round_trip},
-                                 {"compression_saves", test_compression_saves},
-                                 {"filter_skips_reads", test_filter_skips_reads},
-                                 {"cache", test_cache},
-                                 {"corruption_plain", test_corruption_plain},
-                                 {"corruption_zstd", test_corruption_zstd},
-                                 {"partition_corruption_plain", test_partition_corruption_plain},
-                                 {"partition_corruption_zstd", test_partition_corruption_zstd},
-                                 {"every_byte", test_every_byte},
-                                 {"io_error", test_io_error},
-                                 {0, 0}};
+/* The same checks with the table mapped: uncompressed data blocks are read in place. */
+static void run_mapped(void (*test)(void)) {
+    g_mapped = 1;
+    test();
+    g_mapped = 0;
+}
+static void test_round_trip_mapped(void) { run_mapped(test_round_trip); }
+static void test_corruption_plain_mapped(void) { run_mapped(test_corruption_plain); }
+static void test_corruption_zstd_mapped(void) { run_mapped(test_corruption_zstd); }
+static void test_partition_corruption_plain_mapped(void) {
+    run_mapped(test_partition_corruption_plain);
+}
+static void test_every_byte_mapped(void) { run_mapped(test_every_byte); }
+
+static const TestCase TESTS[] = {
+    {"empty_table", test_empty_table},
+    {"order_enforced", test_order_enforced},
+    {"one_entry", test_one_entry},
+    {"round_trip", test_round_trip},
+    {"compression_saves", test_compression_saves},
+    {"filter_skips_reads", test_filter_skips_reads},
+    {"cache", test_cache},
+    {"corruption_plain", test_corruption_plain},
+    {"corruption_zstd", test_corruption_zstd},
+    {"partition_corruption_plain", test_partition_corruption_plain},
+    {"partition_corruption_zstd", test_partition_corruption_zstd},
+    {"every_byte", test_every_byte},
+    {"io_error", test_io_error},
+    {"round_trip_mapped", test_round_trip_mapped},
+    {"corruption_plain_mapped", test_corruption_plain_mapped},
+    {"corruption_zstd_mapped", test_corruption_zstd_mapped},
+    {"partition_corruption_plain_mapped", test_partition_corruption_plain_mapped},
+    {"every_byte_mapped", test_every_byte_mapped},
+    {0, 0}};
 
 TEST_MAIN(TESTS)
