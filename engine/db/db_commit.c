@@ -13,13 +13,16 @@
 #include "db/db.h"
 
 enum { COMMIT_GROUP_BYTES = 1 << 20 };
+/* Groups of at most this many requests are handled in arrays on the stack. */
+enum { COMMIT_SMALL_GROUP = 16 };
 
 struct SkvCommitReq {
     SkvCommitReq *next;
     uint8_t *rec;
     size_t len;
-    uint64_t *fps;
+    uint64_t *fps; /* fps_small, or a heap array for larger transactions */
     size_t nfps;
+    uint64_t fps_small[4];
     SkvSnapshot *snap;
     size_t cost;
     uint64_t last_seq;
@@ -33,7 +36,7 @@ struct SkvCommitReq {
 
 static void commit_req_free(SkvCommitReq *r) {
     free(r->rec);
-    free(r->fps);
+    if (r->fps != r->fps_small) free(r->fps);
     free(r->snap);
     free(r);
 }
@@ -118,8 +121,12 @@ static int commit_apply(SkvMemtable *m, const SkvCommitReq *r) {
 
 /* Writes the accepted requests of a group; returns the status they all share. */
 static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t cost, int immediate) {
-    const void **recs = malloc(n * sizeof *recs);
-    size_t *lens = malloc(n * sizeof *lens);
+    /* small groups (the usual case) need no allocation */
+    const void *recs_small[COMMIT_SMALL_GROUP];
+    size_t lens_small[COMMIT_SMALL_GROUP];
+    int small = n <= COMMIT_SMALL_GROUP;
+    const void **recs = small ? recs_small : malloc(n * sizeof *recs);
+    size_t *lens = small ? lens_small : malloc(n * sizeof *lens);
     int rc = (recs && lens) ? SKV_OK : SKV_ENOMEM;
     if (!rc && skv__mem_bytes(db->active) > 0 &&
         skv__mem_bytes(db->active) + cost > db->opt.max_memtable_size)
@@ -133,8 +140,10 @@ static int commit_write_group(skv_db *db, SkvCommitReq **ok, size_t n, size_t co
     if (rc) atomic_store(&db->fatal, rc);
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = commit_apply(db->active, ok[i]))) atomic_store(&db->fatal, rc);
-    free(recs);
-    free(lens);
+    if (!small) {
+        free(recs);
+        free(lens);
+    }
     return rc;
 }
 
@@ -150,7 +159,8 @@ static void commit_lead(skv_db *db) {
     }
     db->q_head = end;
     if (!end) db->q_tail = NULL;
-    ok = malloc(count * sizeof *ok);
+    SkvCommitReq *ok_small[COMMIT_SMALL_GROUP];
+    ok = count <= COMMIT_SMALL_GROUP ? ok_small : malloc(count * sizeof *ok);
     int immediate = 0, fatal = atomic_load(&db->fatal);
     uint64_t last_seq = 0, last_ts = 0;
     for (SkvCommitReq *r = group; r != end; r = r->next) {
@@ -197,7 +207,7 @@ static void commit_lead(skv_db *db) {
     }
     for (size_t i = 0; i < nok; i++)
         if (rc) commit_fail_msg(ok[i], rc, skv__errmsg_get());
-    free(ok);
+    if (ok != ok_small) free(ok);
     for (SkvCommitReq *r = group, *next; r != end; r = next) {
         next = r->next;
         r->done = 1;
@@ -263,7 +273,10 @@ static int commit_build(skv_txn *txn, SkvCommitReq **out) {
     SkvCommitReq *r = calloc(1, sizeof *r);
     if (!r) return SKV_ENOMEM;
     int rc = skv__batch_encode(&txn->ws, &r->rec, &r->len);
-    if (!rc && !(r->fps = malloc(txn->ws.n * sizeof *r->fps))) rc = SKV_ENOMEM;
+    size_t n = txn->ws.n;
+    r->fps = n <= sizeof r->fps_small / sizeof r->fps_small[0] ? r->fps_small
+                                                               : malloc(n * sizeof *r->fps);
+    if (!rc && !r->fps) rc = SKV_ENOMEM;
     if (rc) {
         commit_req_free(r);
         return rc;
