@@ -39,9 +39,11 @@ test-release: build
 test-format: deps
 	git ls-files '*.c' '*.h' | xargs clang-format --style=file --dry-run --Werror
 
-# (d) the ABI checks (label abi) against the gcc build.
+# (d) the ABI checks (label abi) against the gcc build, and the files generated from skv.h
+# for the language packages (bindings/generate.py) up to date with it.
 test-abi: build
 	cd $(RELEASE_DIR) && $(CTEST) --output-on-failure -L abi
+	python3 bindings/generate.py --check
 
 # (b) clang with AddressSanitizer + UndefinedBehaviorSanitizer: every test.
 test-asan: deps
