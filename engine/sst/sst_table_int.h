@@ -92,6 +92,7 @@ struct SkvSstReader {
     uint64_t data_end; /* every data block ends at or before this offset */
     uint8_t *filter;   /* NULL: no filter, or one that failed its checksum */
     size_t filter_len;
+    char *filter_error; /* why a damaged filter was dropped (for skv__sst_verify), or NULL */
     SkvSstProps props;
 };
 
