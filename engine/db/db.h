@@ -301,10 +301,11 @@ double skv__compact_score(const skv_db *db, const SkvVersion *v);
 /* ---- db_files.c ---- */
 /* One immutable data file a version needs. */
 typedef struct {
-    char name[32];   /* inside the database directory: "<20 digits>.sst" */
-    uint64_t number; /* its file number */
-    uint64_t size;   /* bytes, as the manifest records them */
-    int level;       /* the level of a table */
+    char name[32];            /* inside the database directory: "<20 digits>.sst" */
+    uint64_t number;          /* its file number */
+    uint64_t size;            /* bytes, as the manifest records them */
+    int level;                /* the level of a table */
+    const SkvFileMeta *table; /* a table's metadata (in the version), NULL for other files */
 } SkvDataFile;
 /* Every immutable data file version v needs (its tables, level by level; the value log adds
  * its files here), in a malloc'ed array (*out NULL when there are none). Checkpoints copy

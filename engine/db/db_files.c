@@ -25,6 +25,7 @@ int skv__db_data_files(const SkvVersion *v, SkvDataFile **out, size_t *n) {
             f[k].number = m->number;
             f[k].size = m->size;
             f[k].level = l;
+            f[k].table = m;
         }
     *out = f;
     *n = total;
