@@ -230,7 +230,9 @@ static void rst_switch(skv_db *db, RstStage *st) {
     skv__mutex_lock(&db->view_mu);
     SkvView *old = db->view;
     st->view->mems[0] = (SkvViewMem){st->mem, st->wal, 0, 0};
+    skv__mutex_lock(&db->views_mu); /* the view is listed already (db_view.c) */
     st->view->version = skv__vset_current(db->vset);
+    skv__mutex_unlock(&db->views_mu);
     skv__view_publish(db, st->view);
     SkvWalWriter *old_wal = db->wal;
     db->active = st->mem;
