@@ -366,11 +366,12 @@ static int chk_finish(ChkCtx *c, char **report) {
     return SKV_OK;
 }
 
-static void chk_format(ChkCtx *c, int rc) {
+/* The format marker's state (rc and message of skv__db_read_format). */
+static void chk_format(ChkCtx *c, int rc, const char *msg) {
     if (rc == SKV_NOTFOUND)
         chk_problem(c, SKV_ECORRUPT, "%s/FORMAT: missing", c->dir);
     else if (rc)
-        chk_problem(c, rc, "%s", skv__errmsg_get());
+        chk_problem(c, rc, "%s", msg);
 }
 
 int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, char **report) {
@@ -386,10 +387,15 @@ int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, cha
     SkvFileLock *lock = NULL;
     if (!lock_path || !wal_dir || !cur_path) rc = SKV_ENOMEM;
     int format_rc = rc ? rc : skv__db_read_format(env, dir);
+    char format_msg[512];
+    snprintf(format_msg, sizeof format_msg, "%s", skv__errmsg_get());
     /* a directory with neither a format marker nor a manifest is no database */
     if (format_rc == SKV_NOTFOUND && env->exists(env, cur_path, NULL) == SKV_NOTFOUND)
         rc = skv__err(SKV_NOTFOUND, "skv_check: %s holds no database", dir);
-    if (!rc && (rc = env->lock(env, lock_path, &lock)) == SKV_ELOCKED)
+    /* an open database has a LOCK file; taking the lock writes nothing when it exists (a
+     * checkpoint never opened has none, and nothing can hold it) */
+    if (!rc && env->exists(env, lock_path, NULL) == SKV_OK &&
+        (rc = env->lock(env, lock_path, &lock)) == SKV_ELOCKED)
         rc = skv__err(SKV_ELOCKED, "skv_check: %s is open (check it through its handle)", dir);
     char **names = NULL;
     size_t n = 0;
@@ -402,7 +408,7 @@ int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, cha
         return rc;
     }
     chk_line(&c, "check of %s", dir);
-    chk_format(&c, format_rc);
+    chk_format(&c, format_rc, format_msg);
     SkvVersionSet *vs = NULL;
     if (format_rc == SKV_EVERSION) {
         /* a newer format: nothing else can be read */
@@ -429,7 +435,7 @@ int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, cha
         skv__vset_close(vs);
     }
     skv__env_free_list(names, n);
-    env->unlock(lock);
+    if (lock) env->unlock(lock);
     free(lock_path);
     free(wal_dir);
     free(cur_path);
@@ -468,7 +474,8 @@ int skv__db_check(skv_db *db, char **report) {
     skv__bg_pause(db);
     skv__db_capture(db, &cap);
     int format_rc = skv__db_read_format(db->env, db->path);
-    char disk_msg[512] = "";
+    char format_msg[512], disk_msg[512] = "";
+    snprintf(format_msg, sizeof format_msg, "%s", skv__errmsg_get());
     int disk_rc = skv__vset_load(db->env, db->path, db->opt.level_count, &disk);
     if (disk_rc) snprintf(disk_msg, sizeof disk_msg, "%s", skv__errmsg_get());
     if (!(rc = skv__db_live_numbers(db, &known, &nknown)))
@@ -478,7 +485,7 @@ int skv__db_check(skv_db *db, char **report) {
 
     if (!rc) {
         chk_line(&c, "check of %s (open)", db->path);
-        chk_format(&c, format_rc);
+        chk_format(&c, format_rc, format_msg);
         if (disk_rc)
             chk_problem(&c, disk_rc, "%s", disk_msg);
         else

@@ -339,6 +339,7 @@ static void test_restore_roundtrip(void) {
     skv_free(report);
     CHECK_RC(skv__db_check_dir(skv__memfs_env(fs), "ck", &o, &report), SKV_OK);
     skv_free(report);
+    CHECK(!dir_exists(fs, "ck/LOCK")); /* restore and check only read the checkpoint */
     free(a);
     free(r);
     free(r2);
