@@ -11,6 +11,10 @@
  *   skv [...] <dbdir> property <name>        prints any skv_property
  *   skv [...] <dbdir> flush                  memtables to table files (skv_flush)
  *   skv [...] <dbdir> compact                full compaction (skv_compact)
+ *   skv [...] <dbdir> checkpoint <dest>      a consistent copy in the new directory dest
+ *   skv [...] <dbdir> restore <src>          replaces the contents with the checkpoint src
+ *   skv [...] <dbdir> check                  integrity check of the closed database: prints
+ *                                            the report; exit 2 when it found a problem
  *
  * --opt passes an option to skv_options_set (repeatable). --hex: keys and values on the
  * command line and in the output are hex. --sync: writes commit with
@@ -49,6 +53,11 @@ static void usage(FILE *out) {
           "  scan [--reverse] [--limit N] [--keys-only] [<lo> [<hi>]]\n"
           "  stats\n"
           "  property <name>\n"
+          "  flush\n"
+          "  compact\n"
+          "  checkpoint <dest>\n"
+          "  restore <src>\n"
+          "  check\n"
           "options:\n"
           "  --opt name=value   set a database option (see skv.h), repeatable\n"
           "  --hex              keys and values in arguments and output are hex\n"
@@ -308,6 +317,25 @@ static int cmd_db_call(const Cli *cli, int (*fn)(skv_db *)) {
     return close_db(db, status);
 }
 
+/* checkpoint / restore: one call with a directory on the open database. */
+static int cmd_db_dir(const Cli *cli, int (*fn)(skv_db *, const char *), const char *dir) {
+    skv_db *db = NULL;
+    int status = open_db(cli, &db);
+    if (status != 0) return status;
+    int rc = fn(db, dir);
+    if (rc != SKV_OK) status = report(rc);
+    return close_db(db, status);
+}
+
+/* check: the closed database, without opening it (an open would already repair it). */
+static int cmd_check(const Cli *cli) {
+    char *text = NULL;
+    int rc = skv_check_dir(cli->dir, cli->opts, &text);
+    if (text) fputs(text, stdout);
+    skv_free(text);
+    return rc == SKV_OK ? 0 : report(rc);
+}
+
 int main(int argc, char **argv) {
     Cli cli = {0, 0, NULL, NULL};
     int status = EXIT_ERROR;
@@ -381,6 +409,12 @@ int main(int argc, char **argv) {
     } else if (strcmp(cmd, "flush") == 0 || strcmp(cmd, "compact") == 0) {
         status = cargc == 0 ? cmd_db_call(&cli, cmd[0] == 'f' ? skv_flush : skv_compact)
                             : usage_error("%s takes no arguments", cmd);
+    } else if (strcmp(cmd, "checkpoint") == 0 || strcmp(cmd, "restore") == 0) {
+        status = cargc == 1
+                     ? cmd_db_dir(&cli, cmd[0] == 'c' ? skv_checkpoint : skv_restore, cargv[0])
+                     : usage_error("%s takes one directory", cmd);
+    } else if (strcmp(cmd, "check") == 0) {
+        status = cargc == 0 ? cmd_check(&cli) : usage_error("%s takes no arguments", "check");
     } else if (strcmp(cmd, "property") == 0) {
         status = cargc == 1 ? cmd_property(&cli, cargv[0])
                             : usage_error("%s takes one name", "property");

@@ -343,6 +343,75 @@ typedef int (*skv_scan_cb)(void *user_data, const void *key, size_t klen, const 
 SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
                          unsigned flags, size_t limit, skv_scan_cb cb, void *user_data);
 
+/* ---- checkpoints, restore and the integrity check -------------------------------------- */
+
+/* Writes a consistent copy of the database as of this call into directory `dir`: exactly
+ * the transactions committed before the call started, none committed during it. `dir` must
+ * not exist (it is created; its parent must exist) or must be an empty directory. Table files
+ * are hard-linked (copied when `dir` is on another file system), the log and a manifest are
+ * written, and every file and directory is fsynced; the directory's format marker is
+ * written last, so a checkpoint cut short by a crash is refused by skv_restore (and skv_open
+ * calls it damaged once it holds tables). The result opens with skv_open as a database of
+ * its own and is the input of skv_restore. Writers are held only for a moment at the start;
+ * reads and commits go on while the files are written. On failure whatever was written is
+ * removed.
+ * Errors: SKV_EINVAL (NULL, `dir` exists and is not an empty directory), SKV_NOTFOUND (the
+ * parent of `dir` does not exist), SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check of
+ * this database is running), SKV_EFATAL (the database is latched), SKV_EIO, SKV_ENOSPC,
+ * SKV_ENOMEM. */
+SKV_API int skv_checkpoint(skv_db *db, const char *dir);
+
+/* Replaces the whole contents of the open database with the checkpoint in `dir` (made by
+ * skv_checkpoint, or any closed database directory). The checkpoint is only read, every table
+ * of it in full, so a damaged one is refused. Crash-safe: the checkpoint is first staged and
+ * fsynced inside the database directory, then one fsynced manifest record switches to it, so
+ * after a crash at any point the database reopens either as it was or as restored, never a
+ * mix. The handle stays valid: afterwards reads see the checkpoint's data, new transactions
+ * never conflict with anything committed before the restore, sequence numbers and timestamps
+ * keep rising, and every transaction and iterator begun before the restore answers
+ * SKV_ECLOSED to every call (its commit writes nothing and ends it). Commits wait while the
+ * restore runs.
+ * Errors: SKV_EINVAL (NULL, `dir` is not a directory, is the database itself, or is not a
+ * complete checkpoint: no format marker), SKV_NOTFOUND (`dir` does not exist), SKV_ELOCKED
+ * (`dir` is open as a database), SKV_ECORRUPT (the checkpoint is damaged: its manifest, its
+ * log, or a table missing, of the wrong size or with a damaged block; nothing was changed),
+ * SKV_EVERSION (the checkpoint has a newer format), SKV_ECLOSED, SKV_EBUSY (a checkpoint,
+ * restore or check of this database is running), SKV_EFATAL (latched before), SKV_EIO /
+ * SKV_ENOSPC (before the switch: nothing was changed; when writing the switch record itself
+ * failed, the database latches and reopening it gives either the old or the restored
+ * contents), SKV_ENOMEM. */
+SKV_API int skv_restore(skv_db *db, const char *dir);
+
+/* Checks the integrity of the open database, reading only: the format marker; the manifest
+ * (every record's checksum, and that it names the tables the database uses); every table it
+ * names (present with the recorded size and metadata, every block's checksum, keys in order
+ * within and across blocks, each block matching its index, the filter block); the levels
+ * (level 0 newest first, deeper levels sorted and non-overlapping); table files the manifest
+ * does not name (orphans: listed, not counted as problems, since a crash or a compaction whose
+ * inputs a reader held leaves them and the database deletes them); and every record of the
+ * log segments still needed. The state checked is that of one moment at the start of the call
+ * (commits wait for that moment only: until a running flush or compaction has finished and
+ * the state is taken). `report` (may be NULL) receives a readable text: one line per table and
+ * log segment, a "problem: ..." line per problem, "orphan: ..." lines, "note: ..." lines for
+ * harmless findings (a torn log tail the next open drops), and a summary line; free it with
+ * skv_free. *report is set when the check ran (SKV_OK or the first problem's code), NULL
+ * otherwise.
+ * Returns SKV_OK when everything is intact; otherwise the code of the first problem, whose
+ * text skv_errmsg() gives: SKV_ECORRUPT (damage), SKV_EIO (a file could not be read).
+ * Errors (no check ran): SKV_EINVAL, SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check
+ * of this database is running), SKV_ENOMEM. */
+SKV_API int skv_check(skv_db *db, char **report);
+
+/* The same check of the closed database in directory `path` (not opened, nothing written;
+ * its lock is held meanwhile), as `skv <dir> check` does. opts may be NULL; its level_count
+ * and wal_recovery_mode say how the database is opened (a torn log tail is a note under
+ * tolerate_corrupted_tail, a problem under absolute_consistency).
+ * Returns as skv_check, and also SKV_EVERSION (a newer on-disk format; *report says so).
+ * Errors (no check ran): SKV_EINVAL (NULL path, not a directory), SKV_NOTFOUND (no such
+ * directory, or it holds no database), SKV_ELOCKED (the database is open), SKV_EIO,
+ * SKV_ENOMEM. */
+SKV_API int skv_check_dir(const char *path, const skv_options *opts, char **report);
+
 #ifdef __cplusplus
 }
 #endif

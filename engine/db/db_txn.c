@@ -18,6 +18,9 @@ int skv__txn_begin(skv_db *db, int mode, skv_txn **out) {
     atomic_init(&txn->refs, 1);
     skv__ws_init(&txn->ws);
     atomic_fetch_add(&db->refs, 1);
+    /* the epoch first: a restore publishes its view and sequence before it counts itself, so
+     * a transaction that sees the new count also reads the restored state */
+    txn->epoch = atomic_load(&db->restores);
     /* the view is taken after the snapshot so it holds every entry the snapshot can see */
     skv__snapshots_acquire(&db->snaps, txn->snap, &db->visible_seq);
     if (mode != SKV_TXN_WRITE_ONLY) txn->view = skv__view_acquire(db);

@@ -252,4 +252,24 @@ void skv__sst_iter_next(SkvSstIter *it);
 void skv__sst_iter_prev(SkvSstIter *it);
 void skv__sst_iter_entry(const SkvSstIter *it, SkvSstEntry *e);
 
+/* The full check of a table (sst_table_verify.c), for the integrity check: every index
+ * partition and data block is read from the file and checked (checksum, decompression, every
+ * entry decoded), the entries must come in strictly increasing internal order within and
+ * across blocks, each block must end with the key its index entry names, the entries' count,
+ * keys and sequences must agree with the properties, and a filter block the reader dropped as
+ * damaged is reported. Each problem is passed to `problem` with skv_errmsg() naming the file,
+ * the block and what is wrong, and the walk goes on with the next block. */
+typedef struct {
+    void (*problem)(void *ud, int rc);
+    /* called once per intact entry, in order; a non-zero return stops the walk (returned) */
+    int (*entry)(void *ud, const SkvSstEntry *e);
+    void *ud;
+    uint64_t blocks, entries; /* counted: data blocks read intact, entries seen */
+} SkvSstVerify;
+
+/* SKV_OK when the table is intact, else the code of the first problem (SKV_ECORRUPT, or
+ * SKV_EIO for a read that failed); SKV_ENOMEM stops the walk. The reader should have no
+ * block cache, so that every block comes from the file. */
+int skv__sst_verify(SkvSstReader *r, SkvSstVerify *v);
+
 #endif /* SKV_SST_H */

@@ -324,6 +324,7 @@ static int tblr_open(SkvSstReader *r) {
             /* a damaged filter is dropped: every key "may be present" */
             r->filter = NULL;
             r->filter_len = 0;
+            r->filter_error = strdup(skv__errmsg_get()); /* NULL when out of memory */
             skv__errmsg_clear();
             rc = SKV_OK;
         }
@@ -373,6 +374,7 @@ void skv__sst_close(SkvSstReader *r) {
     free(r->index);
     free(r->index_keys);
     free(r->filter);
+    free(r->filter_error);
     skv__sst_props_free(&r->props);
     free(r->path);
     free(r);

@@ -1202,6 +1202,52 @@ static int op_scan(ctx *c, const cJSON *s) {
     return r;
 }
 
+/* ---- steps: checkpoints, restore and the integrity check -------------------------------- */
+
+/* <case dir>/<rel> into path; -1 (case failed) for a bad relative name. */
+static int case_path(ctx *c, const char *rel, char *path, size_t cap) {
+    if (!rel || !*rel || strstr(rel, "..") || rel[0] == '/')
+        return fail(c, "bad case: bad path '%s'", rel ? rel : "(missing)");
+    int pn = snprintf(path, cap, "%s/%s", c->dir, rel);
+    if (pn < 0 || (size_t)pn >= cap) return fail(c, "bad case: path too long");
+    return 0;
+}
+
+/* checkpoint / restore: one call with a directory (`dir`, relative to the case directory). */
+static int op_db_dir(ctx *c, const cJSON *s, int (*fn)(skv_db *, const char *)) {
+    db_slot *d = find_db(c, s);
+    char path[PATH_SIZE];
+    if (!d || case_path(c, str_member(s, "dir"), path, sizeof path)) return -1;
+    return check_rc(c, s, fn(d->db, path));
+}
+
+static int op_checkpoint(ctx *c, const cJSON *s) { return op_db_dir(c, s, skv_checkpoint); }
+static int op_restore(ctx *c, const cJSON *s) { return op_db_dir(c, s, skv_restore); }
+
+/* check: skv_check of the open `db`, or skv_check_dir of the closed database `path`; with
+ * `report_has`, the report must contain that text. */
+static int op_check(ctx *c, const cJSON *s) {
+    char *report = NULL;
+    int rc;
+    if (member(s, "db")) {
+        db_slot *d = find_db(c, s);
+        if (!d) return -1;
+        rc = skv_check(d->db, &report);
+    } else {
+        char path[PATH_SIZE];
+        if (case_path(c, str_member(s, "path"), path, sizeof path)) return -1;
+        rc = skv_check_dir(path, NULL, &report);
+    }
+    if (check_rc(c, s, rc)) {
+        skv_free(report);
+        return -1;
+    }
+    const char *has = str_member(s, "report_has");
+    int ok = !has || (report && strstr(report, has));
+    skv_free(report);
+    return ok ? 0 : fail(c, "expected a report containing \"%s\"", has);
+}
+
 /* ---- dispatch --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1246,6 +1292,10 @@ static const op_entry OPS[] = {
     {"iter_free", op_iter_free},
     {"collect", op_collect},
     {"scan", op_scan},
+    /* checkpoints, restore and the integrity check */
+    {"checkpoint", op_checkpoint},
+    {"restore", op_restore},
+    {"check", op_check},
 };
 
 /* ---- case directory --------------------------------------------------------------------- */
