@@ -34,6 +34,9 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->l0_stall_threshold = 12;
     o->target_file_size = 32u << 20;
     o->max_open_files = 1000;
+    o->enable_versioning = 0;
+    o->versioned_history_retention_ns = 0;
+    o->enable_versioned_index = 0;
 }
 
 static char *db_join(const char *dir, const char *name) {
