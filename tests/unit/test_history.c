@@ -603,6 +603,28 @@ static void test_unordered_timestamps(void) {
     db_free(&d);
 }
 
+/* ---- equal and adjacent timestamps in separate (ordered) tables ---- */
+
+static void test_timestamp_ties_across_tables(void) {
+    Db d = {0};
+    atomic_store(&fake_now, 9000);
+    CHECK_RC(db_open(&d, 1, 0), SKV_OK);
+    /* each table holds one version of each key, so each one is in timestamp order */
+    CHECK_RC(run_txn(d.db, "t k old 50;t j old 51"), SKV_OK);
+    CHECK_RC(skv_flush(d.db), SKV_OK);
+    CHECK_RC(run_txn(d.db, "t k new 50;t j new 50"), SKV_OK);
+    CHECK_RC(skv_flush(d.db), SKV_OK);
+    skv_txn *t;
+    CHECK_RC(skv_txn_begin(d.db, SKV_TXN_READ_ONLY, &t), SKV_OK);
+    CHECK_STR(at(t, "k", 50), "new"); /* equal timestamps: the newer version */
+    CHECK_STR(at(t, "j", 60), "old"); /* the larger timestamp, written earlier */
+    CHECK_STR(at(t, "j", 50), "new");
+    CHECK_STR(hist_key(t, "k", 50, UINT64_MAX, 0, 0), "k=new@50 k=old@50");
+    CHECK_STR(hist_key(t, "j", 51, 51, 0, 0), "j=old@51");
+    skv_txn_free(t);
+    db_free(&d);
+}
+
 /* ---- timestamps across reopens ---- */
 
 static void test_timestamps_never_go_back(void) {
@@ -664,6 +686,7 @@ static const TestCase TESTS[] = {
     {"tables", test_tables},
     {"retention", test_retention},
     {"unordered_timestamps", test_unordered_timestamps},
+    {"timestamp_ties_across_tables", test_timestamp_ties_across_tables},
     {"timestamps_never_go_back", test_timestamps_never_go_back},
     {"many_sources", test_many_sources},
     {NULL, NULL},

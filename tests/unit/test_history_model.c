@@ -93,6 +93,15 @@ static const Ver *ref_get_at(int key, size_t upto, const Ver *own, uint64_t ts) 
     return best && best->kind != SKV_KIND_SOFT_DELETE ? best : NULL;
 }
 
+/* A timestamp to query: often one of a version's (or one off it), else any up to past now. */
+static uint64_t pick_ts(uint64_t now) {
+    if (ref.n && rndn(3)) {
+        uint64_t ts = ref.v[rndn((int)ref.n)].ts + (uint64_t)rndn(3);
+        return ts ? ts - 1 : 0;
+    }
+    return rndn(8) == 0 ? UINT64_MAX : (uint64_t)rndn((int)now + 200);
+}
+
 /* The transaction's own write of each key (NULL = none). */
 typedef struct {
     const Ver *own[NKEYS];
@@ -100,7 +109,7 @@ typedef struct {
 
 static int check_get_at(skv_txn *t, size_t upto, const Own *own, uint64_t now) {
     int key = rndn(NKEYS);
-    uint64_t ts = rndn(8) == 0 ? UINT64_MAX : (uint64_t)rndn((int)now + 200);
+    uint64_t ts = pick_ts(now);
     char k[4];
     size_t kl = key_of(key, k);
     const void *v;
@@ -160,8 +169,8 @@ static int check_history(skv_txn *t, size_t upto, const Own *own, uint64_t now) 
     int lo = rndn(3) ? 0 : rndn(NKEYS), hi = rndn(3) ? NKEYS : lo + rndn(NKEYS - lo + 1);
     int single = rndn(4) == 0;
     if (single) hi = lo + 1;
-    uint64_t from = rndn(2) ? 0 : (uint64_t)rndn((int)now + 1);
-    uint64_t to = rndn(2) ? UINT64_MAX : from + (uint64_t)rndn(400);
+    uint64_t from = rndn(2) ? 0 : pick_ts(now);
+    uint64_t to = rndn(2) || from == UINT64_MAX ? UINT64_MAX : from + (uint64_t)rndn(400);
     unsigned flags = (rndn(2) ? SKV_ITER_REVERSE : 0) | (rndn(2) ? SKV_HISTORY_TOMBSTONES : 0);
     size_t limit = rndn(3) ? 0 : 1 + (size_t)rndn(12);
     size_t n = ref_history(lo, hi, from, to, flags, limit, upto, own, want);
@@ -294,7 +303,9 @@ static int random_txn(skv_db *db, int step, int exact, int *committed) {
             rc = skv_txn_set(t, k, kl, v->val, strlen(v->val));
         } else if (op < 11) {
             v->kind = SKV_KIND_VALUE;
-            v->ts = 1 + (uint64_t)rndn((int)atomic_load(&fake_now) + 300); /* past or future */
+            /* past or future, often equal or next to another version's */
+            v->ts = pick_ts(atomic_load(&fake_now) + 100);
+            if (v->ts == 0 || v->ts == UINT64_MAX) v->ts = 1 + (uint64_t)rndn(100);
             rc = skv_txn_set_at(t, k, kl, v->val, strlen(v->val), v->ts);
         } else if (op < 14) {
             v->kind = SKV_KIND_SOFT_DELETE;
