@@ -4,7 +4,9 @@
  * (round r writes version r of every key, in transactions of --batch keys, and records the
  * commit timestamp that ends the round), compacts it, then measures on one thread:
  *   get_at        skv_txn_get_at of a random key at the end of a random round (the value read
- *                 is checked: it must be that round's version)
+ *                 is checked: it must be that round's version); it reads the versions from
+ *                 the newest down to that one
+ *   get_at-now    the same at the end of the last round (one version read)
  *   history       the whole history of a random key (skv_txn_history over [k, k 0x00); all V
  *                 versions must come back, newest first)
  *   history-last  the versions of a random key written in the last min(10, V) rounds
@@ -12,13 +14,16 @@
  * and prints ops/s and p50/p99 latency of each, then how each scales from the first to the
  * last V.
  *
- *   skv-bench-history [--keys N] [--versions V1,V2,...] [--ops N] [--dir DIR] [--no-compact]
+ *   skv-bench-history [--keys N] [--versions V1,V2,...] [--ops N] [--batch N] [--dir DIR]
+ *                     [--opt name=value]... [--no-compact]
  *     --keys      keys (default 100000)
  *     --versions  versions per key to compare (default 10,100)
  *     --ops       operations per read measure (default 100000; history: a fifth of it)
  *     --batch     keys per load transaction (default 10000)
  *     --dir       scratch directory (default ./skv-bench-history.db); the databases made in
  *                 it are removed at the end, and the directory too when it is left empty
+ *     --opt       a database option for skv_options_set (repeatable), for example
+ *                 block_cache_capacity=2147483648 to hold the whole database in the cache
  *     --no-compact  measure right after the load, without the full compaction
  */
 #include <skv.h>
@@ -33,7 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { VALUE_SIZE = 32, MAX_RUNS = 8 };
+enum { VALUE_SIZE = 32, MAX_RUNS = 8, MAX_OPTS = 16 };
+
+static const char *opt_names[MAX_OPTS], *opt_values[MAX_OPTS];
+static size_t nopts;
 
 typedef struct {
     double ops_per_s, p50_us, p99_us;
@@ -42,7 +50,7 @@ typedef struct {
 typedef struct {
     size_t versions;
     double load_s, compact_s;
-    Stat get_at, history, history_last;
+    Stat get_at, get_at_now, history, history_last;
 } RunResult;
 
 static uint64_t now_ns(void) {
@@ -141,8 +149,9 @@ static void load(skv_db *db, size_t nkeys, size_t versions, size_t batch, uint64
     }
 }
 
+/* get_at of random keys at the end of a random round, or of the last one when latest. */
 static Stat measure_get_at(skv_db *db, size_t nkeys, size_t versions, const uint64_t *round_ts,
-                           size_t ops, uint64_t *lat) {
+                           int latest, size_t ops, uint64_t *lat) {
     skv_txn *txn;
     int rc = skv_txn_begin(db, SKV_TXN_READ_ONLY, &txn);
     if (rc) die("skv_txn_begin", rc);
@@ -150,7 +159,8 @@ static Stat measure_get_at(skv_db *db, size_t nkeys, size_t versions, const uint
     unsigned char want[VALUE_SIZE];
     uint64_t r64 = 42, t0 = now_ns();
     for (size_t i = 0; i < ops; i++) {
-        size_t k = (size_t)((r64 = mix64(r64)) % nkeys), r = (size_t)(mix64(r64) % versions);
+        size_t k = (size_t)((r64 = mix64(r64)) % nkeys);
+        size_t r = latest ? versions - 1 : (size_t)(mix64(r64) % versions);
         size_t kl = make_key(key, k);
         const void *v;
         size_t vl;
@@ -220,6 +230,7 @@ static RunResult run(const char *dir, size_t nkeys, size_t versions, size_t ops,
     skv_db *db;
     int rc = skv_options_new(&o);
     if (!rc) rc = skv_options_set(o, "enable_versioning", "true");
+    for (size_t i = 0; !rc && i < nopts; i++) rc = skv_options_set(o, opt_names[i], opt_values[i]);
     if (rc) die("options", rc);
     if ((rc = skv_open(path, o, &db))) die("skv_open", rc);
     skv_options_free(o);
@@ -241,8 +252,10 @@ static RunResult run(const char *dir, size_t nkeys, size_t versions, size_t ops,
     printf("%zu keys x %zu versions: loaded in %.1f s%s", nkeys, versions, res.load_s,
            compact ? "" : "\n");
     if (compact) printf(", compacted in %.1f s\n", res.compact_s);
-    res.get_at = measure_get_at(db, nkeys, versions, round_ts, ops, lat);
+    res.get_at = measure_get_at(db, nkeys, versions, round_ts, 0, ops, lat);
     print_stat("get_at", &res.get_at);
+    res.get_at_now = measure_get_at(db, nkeys, versions, round_ts, 1, ops, lat);
+    print_stat("get_at-now", &res.get_at_now);
     size_t hops = ops / 5 ? ops / 5 : 1;
     res.history = measure_history(db, nkeys, 0, versions, hops, lat);
     print_stat("history", &res.history);
@@ -292,9 +305,18 @@ int main(int argc, char **argv) {
             vlist = v;
             continue;
         }
+        if (strcmp(a, "--opt") == 0 && strchr(v, '=') && nopts < MAX_OPTS) {
+            static char specs[MAX_OPTS][256];
+            snprintf(specs[nopts], sizeof specs[nopts], "%s", v);
+            char *eq = strchr(specs[nopts], '=');
+            *eq = '\0';
+            opt_names[nopts] = specs[nopts];
+            opt_values[nopts++] = eq + 1;
+            continue;
+        }
     usage:
         fprintf(stderr, "usage: skv-bench-history [--keys N] [--versions V1,V2,...] [--ops N] "
-                        "[--batch N] [--dir DIR] [--no-compact]\n");
+                        "[--batch N] [--dir DIR] [--opt name=value]... [--no-compact]\n");
         return 2;
     }
     for (const char *p = vlist; *p && nruns < MAX_RUNS;) {
@@ -319,10 +341,10 @@ int main(int argc, char **argv) {
     if (nruns > 1) {
         const RunResult *a = &res[0], *b = &res[nruns - 1];
         double f = (double)b->versions / (double)a->versions;
-        printf("scaling %zu -> %zu versions per key (x%.0f): p50 get_at x%.2f, history x%.2f, "
-               "history of the last 10 x%.2f\n",
+        printf("scaling %zu -> %zu versions per key (x%.0f): p50 get_at x%.2f, get_at-now x%.2f, "
+               "history x%.2f, history of the last 10 x%.2f\n",
                a->versions, b->versions, f, b->get_at.p50_us / a->get_at.p50_us,
-               b->history.p50_us / a->history.p50_us,
+               b->get_at_now.p50_us / a->get_at_now.p50_us, b->history.p50_us / a->history.p50_us,
                b->history_last.p50_us / a->history_last.p50_us);
     }
     return 0;
