@@ -264,7 +264,9 @@ static void test_errors(void) {
     CHECK_RC(skv_iter_version(it, &ts, &kind), SKV_ECLOSED);
     CHECK_RC(skv_iter_first(it), SKV_ECLOSED);
     CHECK_RC(skv_txn_get_at(t, "a", 1, 0, &v, &vl), SKV_ECLOSED);
-    CHECK_RC(skv_txn_history(t, NULL, 0, NULL, 0, 0, UINT64_MAX, 0, 0, &it), SKV_ECLOSED);
+    skv_iter *it2 = (skv_iter *)1;
+    CHECK_RC(skv_txn_history(t, NULL, 0, NULL, 0, 0, UINT64_MAX, 0, 0, &it2), SKV_ECLOSED);
+    CHECK(it2 == NULL);
     skv_iter_free(it);
     skv_txn_free(t);
     /* write-only transactions have no snapshot */
