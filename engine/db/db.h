@@ -43,6 +43,10 @@ typedef struct {
     uint64_t target_file_size;
     int max_open_files;
     int mmap_reads; /* map table files and read uncompressed blocks in place */
+    /* versioning: history kept by compaction, served by get_at and history iterators */
+    int enable_versioning;
+    uint64_t versioned_history_retention_ns; /* 0 = forever */
+    int enable_versioned_index;              /* accepted, no effect (needs versioning) */
     /* tests: no background thread; flushes and compactions run inside the commit that fills
      * a memtable, so every file operation happens in a reproducible order */
     int bg_inline;
@@ -163,6 +167,8 @@ struct skv_txn {
                           request once submitted, until its conflict check) */
     SkvView *view;     /* NULL for write-only transactions */
     SkvSstPin pin;     /* keeps the block of the last value read from a table */
+    uint8_t *at_buf;   /* the value of the last skv_txn_get_at */
+    size_t at_cap;
 };
 
 /* ---- db_open.c ---- */

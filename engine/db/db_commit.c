@@ -115,8 +115,10 @@ static int commit_apply(SkvMemtable *m, const SkvCommitReq *r) {
     SkvWrite w;
     uint64_t seq;
     int rc = skv__batch_open(&br, r->rec, r->len);
-    while (!rc && (rc = skv__batch_next(&br, &w, &seq)) == SKV_OK)
+    while (!rc && (rc = skv__batch_next(&br, &w, &seq)) == SKV_OK) {
+        if (w.ts != br.commit_ts) skv__mem_note_ts_unordered(m); /* an explicit timestamp */
         rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen);
+    }
     return rc == SKV_NOTFOUND ? SKV_OK : rc;
 }
 

@@ -35,6 +35,9 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->target_file_size = 32u << 20;
     o->max_open_files = 1000;
     o->mmap_reads = 1;
+    o->enable_versioning = 0;
+    o->versioned_history_retention_ns = 0;
+    o->enable_versioned_index = 0;
 }
 
 static char *db_join(const char *dir, const char *name) {

@@ -73,8 +73,10 @@ static int recover_record(void *ud, const void *rec, size_t len) {
     SkvMemtable *m = st->mems[st->n - 1];
     SkvWrite w;
     uint64_t seq;
-    while ((rc = skv__batch_next(&r, &w, &seq)) == SKV_OK)
+    while ((rc = skv__batch_next(&r, &w, &seq)) == SKV_OK) {
+        if (w.ts != r.commit_ts) skv__mem_note_ts_unordered(m); /* an explicit timestamp */
         if ((rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen))) return rc;
+    }
     if (rc != SKV_NOTFOUND) return recover_fail(st, rc);
     st->next = r.first_seq + r.count;
     if (r.commit_ts > st->last_ts) st->last_ts = r.commit_ts;

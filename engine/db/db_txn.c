@@ -59,6 +59,9 @@ void skv__txn_end(skv_txn *txn) {
         txn->snap = NULL;
     }
     skv__sst_pin_release(&txn->pin);
+    free(txn->at_buf);
+    txn->at_buf = NULL;
+    txn->at_cap = 0;
     if (txn->view) {
         skv__view_release(txn->view);
         txn->view = NULL;

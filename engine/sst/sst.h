@@ -161,6 +161,9 @@ typedef struct {
     uint64_t min_seq, max_seq;
     uint8_t *smallest, *largest; /* user keys */
     size_t smallest_len, largest_len;
+    /* 1: within every user key, a newer version never has a larger timestamp than an older
+     * one (timestamps in commit order); 0: not so, or not recorded (older tables) */
+    int ts_ordered;
 } SkvSstProps;
 
 void skv__sst_props_free(SkvSstProps *p);
@@ -224,6 +227,10 @@ typedef struct {
 } SkvSstPin;
 
 void skv__sst_pin_release(SkvSstPin *pin);
+
+/* 0 when the table's bloom filter says key is certainly absent, else 1 (also without a
+ * filter). */
+int skv__sst_may_contain(const SkvSstReader *r, const void *key, size_t klen);
 
 /* The newest entry of key with seq <= snap (any kind): SKV_OK with *e (e->key is `key`
  * itself; the value view stays valid while *pin is held), SKV_NOTFOUND, or SKV_ECORRUPT /

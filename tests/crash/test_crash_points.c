@@ -57,17 +57,20 @@ static void test_no_fault(void) {
     printf("seed %" PRIu64 ": %d transactions, %" PRIu64 " mutating ops\n", seed, CRASH_TXNS, k1);
 }
 
-/* Every crash point of the workload, three recovered states each. */
-static void test_every_crash_point(void) {
+/* Every crash point of the workload, three recovered states each; with versioning, every
+ * key's history is checked after each recovery too. */
+static void run_every_crash_point(int versioned) {
     uint64_t seed = wl_seed(0x5eed0001);
     Workload wl;
     SkvDbOptions o = crash_opts();
+    o.enable_versioning = versioned;
     WlResult res;
     uint64_t K = 0;
     /* the canonical size; longer for a seed whose workload has fewer than 400 ops */
     for (size_t ntxns = CRASH_TXNS; K < 400; ntxns += 20) {
         if (ntxns > CRASH_TXNS) wl_free(&wl);
         CHECK(wl_init(&wl, seed, ntxns, 1) == 0);
+        wl.versioned = versioned;
         SkvMemFs *fs0 = skv__memfs_new();
         wl_run(&wl, skv__memfs_env(fs0), &o, 0, &res, "count");
         K = skv__memfs_op_count(fs0);
@@ -128,12 +131,13 @@ static void test_every_crash_point(void) {
     }
     size_t ntxns = wl.ntxns;
     wl_free(&wl);
-    printf("seed %" PRIu64 ": %zu transactions, %" PRIu64
+    printf("seed %" PRIu64 "%s: %zu transactions, %" PRIu64
            " crash points, %zu recoveries checked (%zu kept an "
            "unacknowledged commit); failures at open %zu, commit %zu, skv_sync %zu, close "
            "%zu\n",
-           seed, ntxns, K, recoveries, beyond_acked, at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT],
-           at_count[WL_AT_SYNC], at_count[WL_AT_CLOSE]);
+           seed, versioned ? " (versioned)" : "", ntxns, K, recoveries, beyond_acked,
+           at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
+           at_count[WL_AT_CLOSE]);
     CHECK_EQ_U64(failures, 0);
     CHECK_EQ_U64(recoveries, 3 * K);
 }
@@ -374,12 +378,16 @@ static void test_restore_crash_points(void) {
     CHECK_EQ_U64(failures, 0);
     CHECK(old > 0 && restored > 0 && first_restored > 1);
 }
+static void test_every_crash_point(void) { run_every_crash_point(0); }
+
+static void test_every_crash_point_versioned(void) { run_every_crash_point(1); }
 
 static const TestCase TESTS[] = {
     {"no_fault", test_no_fault},
     {"every_crash_point", test_every_crash_point},
     {"checkpoint_crash_points", test_checkpoint_crash_points},
     {"restore_crash_points", test_restore_crash_points},
+    {"every_crash_point_versioned", test_every_crash_point_versioned},
     {0, 0},
 };
 
