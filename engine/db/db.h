@@ -18,6 +18,7 @@
 #include "mem/mem.h"
 #include "sst/sst.h"
 #include "txn/txn.h"
+#include "vlog/vlog.h"
 #include "wal/wal.h"
 
 typedef struct {
@@ -42,6 +43,12 @@ typedef struct {
     int l0_stall_threshold;
     uint64_t target_file_size;
     int max_open_files;
+    /* value log (db_vlog.c) */
+    int enable_vlog;
+    uint64_t vlog_value_threshold; /* values longer than this go to the value log */
+    uint64_t vlog_max_file_size;
+    int vlog_checksum_verification;
+    double vlog_gc_discard_ratio; /* a file with more dead bytes than this fraction is rewritten */
     /* tests: no background thread; flushes and compactions run inside the commit that fills
      * a memtable, so every file operation happens in a reproducible order */
     int bg_inline;
@@ -87,6 +94,7 @@ void skv__view_release(SkvView *v);
 SkvView *skv__view_publish(skv_db *db, SkvView *v);
 
 typedef struct SkvCommitReq SkvCommitReq;
+typedef struct SkvDbVlog SkvDbVlog;
 
 struct skv_db {
     SkvEnv *env;
@@ -140,6 +148,8 @@ struct skv_db {
     uint64_t wal_number;
     size_t wal_segments;
     _Atomic int fatal; /* the error that latched the database, 0 if none */
+
+    SkvDbVlog *vlog; /* the value log's files, references and writer (db_vlog.c) */
 };
 
 enum { SKV_TXN_OPEN = 0, SKV_TXN_ENDED = 1 };
@@ -154,6 +164,7 @@ struct skv_txn {
                           request once submitted, until its conflict check) */
     SkvView *view;     /* NULL for write-only transactions */
     SkvSstPin pin;     /* keeps the block of the last value read from a table */
+    SkvVlogBuf vbuf;   /* holds the last value read from the value log */
 };
 
 /* ---- db_open.c ---- */
@@ -202,9 +213,9 @@ int skv__iter_last(skv_iter *it);
 int skv__iter_seek(skv_iter *it, const void *key, size_t klen);
 int skv__iter_next(skv_iter *it);
 int skv__iter_prev(skv_iter *it);
-/* The current entry: SKV_OK or SKV_NOTFOUND when not positioned. */
-int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const void **val,
-                    size_t *vlen);
+/* The current entry: SKV_OK or SKV_NOTFOUND when not positioned. val NULL: the key only;
+ * otherwise a value in the value log is read now (SKV_ECORRUPT, SKV_EIO, SKV_ENOMEM). */
+int skv__iter_entry(skv_iter *it, const void **key, size_t *klen, const void **val, size_t *vlen);
 int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
                          size_t *len, size_t *count);
 void skv__iter_free(skv_iter *it);

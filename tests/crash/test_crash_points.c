@@ -6,28 +6,36 @@
  * bytes kept or torn) and must equal the model after a prefix of k commits, with k at least
  * the last durable acknowledged commit and at most the commits attempted; then three more
  * transactions, a close and a second recovery must give the same state with rising
- * sequence numbers.
+ * sequence numbers. The vlog variants run the same with the value log on (values above 32
+ * bytes separated at flush, 2 KiB value-log files, frequent compactions rewriting them).
  */
 #include "test.h"
 #include "workload.h"
 
 enum { CRASH_TXNS = 220 };
 
-static SkvDbOptions crash_opts(void) {
+static SkvDbOptions crash_opts(int vlog) {
     SkvDbOptions o;
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
     o.bg_inline = 1; /* file operations in a reproducible order */
+    if (vlog) {
+        o.enable_vlog = 1;
+        o.vlog_value_threshold = 32;
+        o.vlog_max_file_size = 2048;
+        o.vlog_gc_discard_ratio = 0.2;
+        o.level0_max_files = 2;
+    }
     return o;
 }
 
 /* The workload without faults: it completes, everything is durable after close, and the
  * op count is stable from run to run. */
-static void test_no_fault(void) {
+static void run_no_fault(int vlog) {
     uint64_t seed = wl_seed(0x5eed0001);
     Workload wl;
     CHECK(wl_init(&wl, seed, CRASH_TXNS, 1) == 0);
-    SkvDbOptions o = crash_opts();
+    SkvDbOptions o = crash_opts(vlog);
     uint64_t k1 = 0, k2 = 0;
     for (int run = 0; run < 2; run++) {
         SkvMemFs *fs = skv__memfs_new();
@@ -41,10 +49,17 @@ static void test_no_fault(void) {
             CHECK(0);
         }
         *(run ? &k2 : &k1) = skv__memfs_op_count(fs);
+        if (vlog && res.vlog_gc_runs == 0) {
+            fprintf(stderr, "seed %" PRIu64 ": the workload never rewrote a value-log file\n",
+                    seed);
+            skv__memfs_free(fs);
+            wl_free(&wl);
+            CHECK(0);
+        }
         SkvMemFs *c = skv__memfs_crash_clone(fs, 0);
         size_t k = 0;
-        int bad = wl_verify_recovery(&wl, skv__memfs_env(c), wl.ntxns, wl.ntxns, &k,
-                                     "no fault, power loss after close");
+        int bad = wl_verify_recovery_with(&wl, skv__memfs_env(c), &o, wl.ntxns, wl.ntxns, &k,
+                                          "no fault, power loss after close");
         skv__memfs_free(c);
         skv__memfs_free(fs);
         if (bad) wl_free(&wl);
@@ -55,11 +70,14 @@ static void test_no_fault(void) {
     printf("seed %" PRIu64 ": %d transactions, %" PRIu64 " mutating ops\n", seed, CRASH_TXNS, k1);
 }
 
+static void test_no_fault(void) { run_no_fault(0); }
+static void test_no_fault_vlog(void) { run_no_fault(1); }
+
 /* Every crash point of the workload, three recovered states each. */
-static void test_every_crash_point(void) {
+static void run_every_crash_point(int vlog) {
     uint64_t seed = wl_seed(0x5eed0001);
     Workload wl;
-    SkvDbOptions o = crash_opts();
+    SkvDbOptions o = crash_opts(vlog);
     WlResult res;
     uint64_t K = 0;
     /* the canonical size; longer for a seed whose workload has fewer than 400 ops */
@@ -114,8 +132,8 @@ static void test_every_crash_point(void) {
                      res.attempted);
             SkvMemFs *c = skv__memfs_crash_clone(fs, clone_seeds[s]);
             size_t k = 0;
-            if (!c || wl_verify_recovery(&wl, skv__memfs_env(c), res.durable, res.attempted, &k,
-                                         ctx2) < 0)
+            if (!c || wl_verify_recovery_with(&wl, skv__memfs_env(c), &o, res.durable,
+                                              res.attempted, &k, ctx2) < 0)
                 failures++;
             else if (k > res.acked)
                 beyond_acked++;
@@ -126,19 +144,25 @@ static void test_every_crash_point(void) {
     }
     size_t ntxns = wl.ntxns;
     wl_free(&wl);
-    printf("seed %" PRIu64 ": %zu transactions, %" PRIu64
+    printf("%sseed %" PRIu64 ": %zu transactions, %" PRIu64
            " crash points, %zu recoveries checked (%zu kept an "
            "unacknowledged commit); failures at open %zu, commit %zu, skv_sync %zu, close "
            "%zu\n",
-           seed, ntxns, K, recoveries, beyond_acked, at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT],
-           at_count[WL_AT_SYNC], at_count[WL_AT_CLOSE]);
+           vlog ? "value log: " : "", seed, ntxns, K, recoveries, beyond_acked,
+           at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
+           at_count[WL_AT_CLOSE]);
     CHECK_EQ_U64(failures, 0);
     CHECK_EQ_U64(recoveries, 3 * K);
 }
 
+static void test_every_crash_point(void) { run_every_crash_point(0); }
+static void test_every_crash_point_vlog(void) { run_every_crash_point(1); }
+
 static const TestCase TESTS[] = {
     {"no_fault", test_no_fault},
     {"every_crash_point", test_every_crash_point},
+    {"no_fault_vlog", test_no_fault_vlog},
+    {"every_crash_point_vlog", test_every_crash_point_vlog},
     {0, 0},
 };
 
