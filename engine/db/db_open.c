@@ -40,6 +40,7 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->vlog_max_file_size = (uint64_t)256 << 20;
     o->vlog_checksum_verification = 1;
     o->vlog_gc_discard_ratio = 0.5;
+    o->bg_inline = 0;
 }
 
 static char *db_join(const char *dir, const char *name) {

@@ -20,7 +20,7 @@ static void test_ptr_round_trip(void) {
                           {7, 4096, 1025, 0xdeadbeef},
                           {UINT64_MAX, UINT64_MAX, SKV_MAX_VALUE_SIZE, 0xffffffffu}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        uint8_t buf[SKV_VLOG_PTR_MAX];
+        uint8_t buf[SKV_VLOG_PTR_MAX + 1];
         size_t n = skv__vlog_ptr_encode(buf, &cases[i]);
         CHECK(n <= SKV_VLOG_PTR_MAX);
         SkvVlogPtr p;
