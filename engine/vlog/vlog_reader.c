@@ -78,6 +78,7 @@ static int vr_bad(const SkvVlogFile *f, uint64_t off, const char *what) {
 int skv__vlog_read(SkvVlogFile *f, const SkvVlogPtr *p, const void *key, size_t klen, int verify,
                    SkvVlogBuf *buf, const uint8_t **val) {
     uint64_t n64 = skv__vlog_record_size(klen, p->vlen);
+    if (p->file != f->number) return vr_bad(f, p->offset, "pointer names another file");
     if (p->offset < SKV_VLOG_FILE_HEADER || p->offset > UINT64_MAX - n64 || n64 > SIZE_MAX)
         return vr_bad(f, p->offset, "pointer out of range");
     size_t n = (size_t)n64;
