@@ -52,6 +52,11 @@ static size_t dbv_file_index(const SkvDbVlog *vl, uint64_t number) {
     return lo;
 }
 
+size_t skv__db_vlog_find_file(const SkvDbVlog *vl, uint64_t number) {
+    size_t k = dbv_file_index(vl, number);
+    return k < vl->nfiles && vl->files[k].number == number ? k : vl->nfiles;
+}
+
 static int dbv_file_add(SkvDbVlog *vl, uint64_t number, uint64_t size) {
     size_t i = dbv_file_index(vl, number);
     if (i < vl->nfiles && vl->files[i].number == number) {
@@ -153,8 +158,8 @@ uint64_t *skv__db_vlog_live_bytes(SkvDbVlog *vl, const SkvVersion *v) {
         for (size_t i = 0; i < v->nfiles[l]; i++) {
             const SkvDbVlogTable *t = skv__db_vlog_table(vl, v->files[l][i]->number);
             for (size_t j = 0; t && j < t->n; j++) {
-                size_t k = dbv_file_index(vl, t->r[j].file);
-                if (k < vl->nfiles && vl->files[k].number == t->r[j].file) live[k] += t->r[j].bytes;
+                size_t k = skv__db_vlog_find_file(vl, t->r[j].file);
+                if (k < vl->nfiles) live[k] += t->r[j].bytes;
             }
         }
     return live;
@@ -197,8 +202,7 @@ int skv__db_vlog_check(skv_db *db) {
     for (size_t i = 0; !rc && i < vl->ntables; i++)
         for (size_t j = 0; !rc && j < vl->tables[i].n; j++) {
             uint64_t f = vl->tables[i].r[j].file;
-            size_t k = dbv_file_index(vl, f);
-            if (k < vl->nfiles && vl->files[k].number == f) continue;
+            if (skv__db_vlog_find_file(vl, f) < vl->nfiles) continue;
             char *path = skv__vlog_path(db->path, f);
             rc = skv__err(SKV_ECORRUPT,
                           "value-log file %s is missing (table %020" PRIu64 " points into it)",

@@ -46,6 +46,9 @@ struct SkvDbVlog {
 };
 
 /* ---- db_vlog.c ---- */
+/* The index in vl->files of value-log file `number`, or vl->nfiles when it is not there
+ * (mu held). */
+size_t skv__db_vlog_find_file(const SkvDbVlog *vl, uint64_t number);
 /* The state, the writer and the cache of open files (even with enable_vlog off: existing
  * pointers must still be read and collected). */
 int skv__db_vlog_open(skv_db *db);

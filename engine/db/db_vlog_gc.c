@@ -128,19 +128,6 @@ void skv__db_vlog_gc_end(skv_db *db, int rc) {
     vl->job_values = 0;
 }
 
-/* Index of file number in the list, or nfiles (mu held). */
-static size_t gc_file_index(const SkvDbVlog *vl, uint64_t number) {
-    size_t lo = 0, hi = vl->nfiles;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (vl->files[mid].number < number)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < vl->nfiles && vl->files[lo].number == number ? lo : vl->nfiles;
-}
-
 void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive) {
     SkvDbVlog *vl = db->vlog;
     skv__mutex_lock(&vl->mu);
@@ -151,7 +138,7 @@ void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive
         for (size_t i = 0; i < nlive; i++) {
             const SkvDbVlogTable *t = skv__db_vlog_table(vl, live[i]);
             for (size_t j = 0; t && j < t->n; j++) {
-                size_t k = gc_file_index(vl, t->r[j].file);
+                size_t k = skv__db_vlog_find_file(vl, t->r[j].file);
                 if (k < nfiles) used[k] = 1;
             }
         }
@@ -166,7 +153,7 @@ void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive
         if (path && db->env->remove(db->env, path) == SKV_OK) {
             skv__cache_erase_file(vl->readers, dead[i]);
             skv__mutex_lock(&vl->mu);
-            size_t k = gc_file_index(vl, dead[i]);
+            size_t k = skv__db_vlog_find_file(vl, dead[i]);
             if (k < vl->nfiles) {
                 memmove(vl->files + k, vl->files + k + 1, (vl->nfiles - k - 1) * sizeof *vl->files);
                 vl->nfiles--;
