@@ -28,7 +28,8 @@
  */
 #include <skv.h>
 
-#include <dirent.h>
+#include "remove_tree.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,29 +80,6 @@ static void make_value(unsigned char v[VALUE_SIZE], size_t k, size_t r) {
 static void die(const char *what, int rc) {
     fprintf(stderr, "skv-bench-history: %s: %s: %s\n", what, skv_errname(rc), skv_errmsg());
     exit(1);
-}
-
-static int remove_tree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d == NULL) return -1;
-        struct dirent *e;
-        int rc = 0;
-        while (rc == 0 && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            char child[4096];
-            if (snprintf(child, sizeof child, "%s/%s", path, e->d_name) >= (int)sizeof child) {
-                rc = -1;
-                break;
-            }
-            rc = remove_tree(child);
-        }
-        closedir(d);
-        return rc == 0 ? rmdir(path) : rc;
-    }
-    return unlink(path);
 }
 
 static int cmp_u64(const void *a, const void *b) {

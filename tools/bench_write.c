@@ -13,7 +13,8 @@
  */
 #include <skv.h>
 
-#include <dirent.h>
+#include "remove_tree.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -84,30 +85,6 @@ static void *writer(void *arg) {
         w->lat_ns[i] = now_ns() - t0;
     }
     return NULL;
-}
-
-/* Removes path and everything under it; missing is fine. */
-static int remove_tree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d == NULL) return -1;
-        struct dirent *e;
-        int rc = 0;
-        while (rc == 0 && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            char child[4096];
-            if (snprintf(child, sizeof child, "%s/%s", path, e->d_name) >= (int)sizeof child) {
-                rc = -1;
-                break;
-            }
-            rc = remove_tree(child);
-        }
-        closedir(d);
-        return rc == 0 ? rmdir(path) : rc;
-    }
-    return unlink(path);
 }
 
 static int cmp_u64(const void *a, const void *b) {
