@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "env/env.h"
 #include "kv.h"
+#include "scratch_dir.h"
 #include "test.h"
 
 static SkvDbOptions small_opts(void) {
@@ -674,7 +675,7 @@ static void test_check_reports(void) {
 static void test_posix_links_and_public_check(void) {
     char dir[] = "/tmp/skv-ckpt-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char path[256], ck[256], a_table[300], b_table[300], cmd[300];
+    char path[256], ck[256], a_table[300], b_table[300];
     snprintf(path, sizeof path, "%s/db", dir);
     snprintf(ck, sizeof ck, "%s/ck", dir);
     skv_options *opts = NULL;
@@ -709,8 +710,7 @@ static void test_posix_links_and_public_check(void) {
     CHECK_RC(skv_check_dir(ck, NULL, &report), SKV_OK);
     skv_free(report);
     skv_options_free(opts);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(dir) == 0);
 }
 
 static const TestCase TESTS[] = {

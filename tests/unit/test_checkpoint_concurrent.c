@@ -13,6 +13,7 @@
 
 #include "kv.h"
 #include "skv.h"
+#include "scratch_dir.h"
 #include "test.h"
 
 enum { WRITERS = 4, CHECKPOINTS = 4 };
@@ -112,7 +113,7 @@ static int check_invariants(skv_db *db, long *g_out, const char *what) {
 static void test_checkpoints_while_writing(void) {
     char dir[] = "/tmp/skv-ckpt-conc-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char path[128], ck[CHECKPOINTS][128], cmd[160];
+    char path[128], ck[CHECKPOINTS][128];
     snprintf(path, sizeof path, "%s/db", dir);
     skv_options *opts = NULL;
     CHECK_RC(skv_options_new(&opts), SKV_OK);
@@ -187,8 +188,7 @@ static void test_checkpoints_while_writing(void) {
     printf("%ld commits, %ld transactions ended by the restore\n", commits, closed);
     CHECK(prev > 0);
     skv_options_free(opts);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(dir) == 0);
 }
 
 static const TestCase TESTS[] = {

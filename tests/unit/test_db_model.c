@@ -9,10 +9,10 @@
  * Set SKV_SEED to replay one seed.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "db/db.h"
 #include "env/env.h"
+#include "scratch_dir.h"
 #include "test.h"
 
 enum { NKEYS = 160, STEPS = 2000 };
@@ -275,20 +275,6 @@ static void put_one(skv_db *db, const char *key, const void *val, size_t vlen) {
     skv_txn_free(t);
 }
 
-/* Removes the files of a flat directory, then the directory. */
-static void remove_dir(SkvEnv *env, const char *dir) {
-    char **names;
-    size_t n;
-    if (env->list(env, dir, &names, &n) != SKV_OK) return;
-    for (size_t i = 0; i < n; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        env->remove(env, path);
-    }
-    skv__env_free_list(names, n);
-    rmdir(dir);
-}
-
 /* A value read from a mapped table (real files, real mmap) stays readable for as long as the
  * transaction holds it, even after the table's reader has left the table cache (40 newer
  * tables through a cache of 16) and a compaction has replaced the table: the read keeps the
@@ -325,7 +311,7 @@ static void test_mapped_value_outlives_table(void) {
     CHECK(memcmp(val, want, sizeof want) == 0);
     skv_txn_free(r);
     CHECK_RC(skv_close(db), SKV_OK);
-    remove_dir(env, dir);
+    CHECK(scratch_remove(dir) == 0);
 }
 
 static const TestCase TESTS[] = {{"random_model", test_random_model},

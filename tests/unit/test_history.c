@@ -11,6 +11,7 @@
 
 #include "db/db.h"
 #include "env/env.h"
+#include "scratch_dir.h"
 #include "test.h"
 
 /* ---- a settable clock ---- */
@@ -195,9 +196,7 @@ static void test_options(void) {
     CHECK_STR(hist(t, NULL, NULL, 0, UINT64_MAX, 0, 0), "");
     skv_txn_free(t);
     CHECK_RC(skv_close(db), SKV_OK);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(dir) == 0);
 }
 
 /* ---- errors ---- */
