@@ -16,18 +16,18 @@ import (
 )
 
 // goCommitDone runs once per successful skv_txn_commit_async, on an engine thread, and hands
-// the commit's result to the channel CommitAsync returned (buffered: the send never blocks).
+// the commit's result to the function given to CommitAsyncFunc.
 //
 //export goCommitDone
 func goCommitDone(handle C.uintptr_t, status C.int) {
 	h := cgo.Handle(handle)
-	ch := h.Value().(chan error)
+	done := h.Value().(func(error))
 	h.Delete()
 	if status == 0 {
-		ch <- nil
+		done(nil)
 		return
 	}
-	ch <- newError("CommitAsync", status, nil)
+	done(newError("CommitAsync", status, nil))
 }
 
 // scanState is what a Scan's callback needs: the function and a panic to re-raise.

@@ -16,8 +16,8 @@ import (
 
 // CommitAsync submits the commit and returns at once with a channel that receives its result
 // exactly once: nil, or the error Commit would have returned. The transaction has ended when
-// CommitAsync returns. The result arrives from an engine thread after the group commit that
-// carries the transaction; DB.Close waits for every pending result.
+// CommitAsync returns. The result arrives after the group commit that carries the
+// transaction; DB.Close waits until every pending result is in its channel.
 //
 //	done := txn.CommitAsync()
 //	// ... other work ...
@@ -26,15 +26,30 @@ import (
 // Errors (on the channel): those of Commit.
 func (t *Txn) CommitAsync() <-chan error {
 	ch := make(chan error, 1)
-	h := cgo.NewHandle(ch)
+	if err := t.CommitAsyncFunc(func(err error) { ch <- err }); err != nil {
+		ch <- err
+	}
+	return ch
+}
+
+// CommitAsyncFunc submits the commit and returns at once. When it returns nil, done runs
+// exactly once with the commit's result (nil or the error Commit would have returned), on an
+// engine thread, never inside CommitAsyncFunc and never after DB.Close has returned; when it
+// returns an error, done never runs. The transaction has ended either way. done holds up the
+// completion of other commits while it runs: it must return quickly and must not call
+// DB.Close (which waits for it). CommitAsync is the channel form.
+//
+// Errors (returned): ErrClosed, ErrReadOnly, ErrTooBig, ErrFatal, ErrNoMemory. Errors (to
+// done): those of Commit.
+func (t *Txn) CommitAsyncFunc(done func(err error)) error {
+	h := cgo.NewHandle(done)
 	err := t.end("CommitAsync", func(c *C.skv_txn) C.gskv_rc {
 		return C.gskv_txn_commit_async_free(c, C.uintptr_t(h))
 	})
 	if err != nil { // the engine never calls back
 		h.Delete()
-		ch <- err
 	}
-	return ch
+	return err
 }
 
 // CommitContext commits like Commit but waits for the result only until ctx is done (a commit

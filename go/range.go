@@ -47,7 +47,7 @@ type iterConfig struct {
 }
 
 const (
-	firstBatchEntries   = 16  // the first batch is small: a loop may break early
+	firstBatchEntries   = 16 // the first batch is small: a loop may break early
 	defaultBatchEntries = 4096
 	defaultBatchBytes   = 256 << 10
 )
