@@ -91,7 +91,12 @@ func TestConformance(t *testing.T) {
 	sort.Strings(files) // byte order of the paths relative to the cases directory
 	passed, failed, skipped, total := 0, 0, 0, 0
 	seen := map[string]bool{}
-	report := func(line string) { fmt.Println(line) }
+	// One line per case with -v (failures always), and the summary line in every run.
+	report := func(line string) {
+		if testing.Verbose() || !strings.HasPrefix(line, "ok ") {
+			fmt.Println(line)
+		}
+	}
 	for _, file := range files {
 		var cf caseFile
 		data, err := os.ReadFile(file)
