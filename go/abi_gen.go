@@ -36,6 +36,10 @@ _Static_assert(SKV_ITER_REVERSE == 1, "skv.h changed: run bindings/generate.py")
 _Static_assert(SKV_ITER_KEYS_ONLY == 2, "skv.h changed: run bindings/generate.py");
 _Static_assert(SKV_MAX_KEY_SIZE == 65535, "skv.h changed: run bindings/generate.py");
 _Static_assert(SKV_MAX_VALUE_SIZE == 268435456, "skv.h changed: run bindings/generate.py");
+_Static_assert(SKV_KIND_SOFT_DELETE == 1, "skv.h changed: run bindings/generate.py");
+_Static_assert(SKV_KIND_SET == 2, "skv.h changed: run bindings/generate.py");
+_Static_assert(SKV_KIND_REPLACE == 6, "skv.h changed: run bindings/generate.py");
+_Static_assert(SKV_HISTORY_TOMBSTONES == 4, "skv.h changed: run bindings/generate.py");
 */
 import "C"
 
@@ -91,6 +95,27 @@ const (
 	// MaxValueSize is the longest value in bytes; a longer one gives ErrTooBig
 	// (SKV_MAX_VALUE_SIZE).
 	MaxValueSize = 268435456
+)
+
+// Kind is the kind of a version reported by history iteration.
+type Kind int
+
+// Constants of skv.h's enum skv_version_kind.
+const (
+	// KindSoftDelete is a tombstone written by SoftDelete (SKV_KIND_SOFT_DELETE).
+	KindSoftDelete Kind = 1
+
+	// KindSet is a value written by Set or SetAt (SKV_KIND_SET).
+	KindSet Kind = 2
+
+	// KindReplace is a value written by Replace: older versions are cut off (SKV_KIND_REPLACE).
+	KindReplace Kind = 6
+)
+
+// Constants of skv.h's enum skv_history_flags.
+const (
+	// historyTombstones makes history report soft deletes (SKV_HISTORY_TOMBSTONES).
+	historyTombstones = 4
 )
 
 // Sentinel errors, one per error code of skv.h. Every error the package returns

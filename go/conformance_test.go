@@ -466,6 +466,9 @@ func init() {
 		"iter_prev": iterMove((*skv.Iterator).Prev), "iter_seek": opIterSeek,
 		"iter_key": opIterKey, "iter_value": opIterValue, "iter_free": opIterFree,
 		"collect": opCollect, "scan": opScan,
+		"checkpoint": opCheckpoint, "restore": opRestore, "check": opCheck,
+		"get_at": opGetAt, "history": opHistory, "history_open": opHistoryOpen,
+		"iter_version": opIterVersion,
 	}
 }
 
@@ -1193,4 +1196,232 @@ func opScan(c *caseCtx, s step) error {
 		return nil
 	}
 	return compareList(s, got)
+}
+
+// ---- checkpoints, restore and the integrity check ----
+
+func dirCall(fn func(db *skv.DB, dir string) error) opFunc {
+	return func(c *caseCtx, s step) error {
+		d, err := c.db(s)
+		if err != nil {
+			return err
+		}
+		dir, err := c.casePath(s.str("dir"))
+		if err != nil {
+			return err
+		}
+		return s.checkRC(fn(d.db, dir))
+	}
+}
+
+var (
+	opCheckpoint = dirCall((*skv.DB).Checkpoint)
+	opRestore    = dirCall((*skv.DB).Restore)
+)
+
+func opCheck(c *caseCtx, s step) error {
+	var report string
+	var err error
+	if s.has("db") {
+		d, derr := c.db(s)
+		if derr != nil {
+			return derr
+		}
+		report, err = d.db.Check()
+	} else {
+		path, perr := c.casePath(s.str("path"))
+		if perr != nil {
+			return perr
+		}
+		report, err = skv.CheckDir(path)
+	}
+	if err := s.checkRC(err); err != nil {
+		return err
+	}
+	if s.has("report_has") && !strings.Contains(report, s.str("report_has")) {
+		return failf("expected a report containing \"%s\"", s.str("report_has"))
+	}
+	return nil
+}
+
+// ---- time travel ----
+
+func opGetAt(c *caseCtx, s step) error {
+	txn, err := c.txn(s)
+	if err != nil {
+		return err
+	}
+	k, err := s.bytes("key")
+	if err != nil {
+		return err
+	}
+	ts, err := c.timestamp(s, "ts")
+	if err != nil {
+		return err
+	}
+	v, err := txn.GetAt(k, ts)
+	if err := s.checkRC(err); err != nil || v == nil {
+		return err
+	}
+	return checkValue(s, v)
+}
+
+// historyOptions decodes the members of a history or history_open step.
+func (c *caseCtx) historyOptions(s step) ([]skv.HistoryOption, error) {
+	var opts []skv.HistoryOption
+	if s.has("from") {
+		ts, err := c.timestamp(s, "from")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, skv.TsFrom(ts))
+	}
+	if s.has("to") {
+		ts, err := c.timestamp(s, "to")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, skv.TsTo(ts))
+	}
+	if s.has("limit") {
+		n, err := s.u64("limit")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, skv.Limit(int(n)))
+	}
+	var flags []string
+	if raw, ok := s["flags"]; ok {
+		if err := json.Unmarshal(raw, &flags); err != nil {
+			return nil, failf("bad case: 'flags' must be an array")
+		}
+	}
+	for _, f := range flags {
+		switch f {
+		case "reverse":
+			opts = append(opts, skv.Reverse())
+		case "keys_only":
+			opts = append(opts, skv.KeysOnly())
+		case "tombstones":
+			opts = append(opts, skv.Tombstones())
+		default:
+			return nil, failf("bad case: unknown history flag '%s'", f)
+		}
+	}
+	return opts, nil
+}
+
+// checkVersion compares a version's timestamp and kind with a step or entry object.
+func (c *caseCtx) checkVersion(want map[string]json.RawMessage, idx int, ts uint64, kind skv.Kind) error {
+	if raw, ok := want["ts"]; ok {
+		wts, err := c.rawTimestamp(raw, "ts")
+		if err != nil {
+			return err
+		}
+		if ts != wts {
+			return failf("expected entry %d ts %d, got %d", idx, wts, ts)
+		}
+	}
+	if raw, ok := want["kind"]; ok {
+		var wk string
+		json.Unmarshal(raw, &wk)
+		if wk != kind.String() {
+			return failf("expected entry %d kind %s, got %s", idx, wk, kind)
+		}
+	}
+	return nil
+}
+
+func opHistory(c *caseCtx, s step) error {
+	txn, err := c.txn(s)
+	if err != nil {
+		return err
+	}
+	lo, hi, err := bounds(s)
+	if err != nil {
+		return err
+	}
+	opts, err := c.historyOptions(s)
+	if err != nil {
+		return err
+	}
+	var got []skv.HistoryEntry
+	for v := range txn.History(lo, hi, opts...) {
+		got = append(got, v)
+	}
+	herr := txn.Err()
+	if err := s.checkRC(herr); err != nil || herr != nil {
+		return err
+	}
+	var want []map[string]json.RawMessage
+	if err := json.Unmarshal(s["entries"], &want); err != nil {
+		return failf("bad case: missing 'entries'")
+	}
+	for i, w := range want {
+		wk, err := decodeBytes(w["key"], "entry key")
+		if err != nil {
+			return failf("bad case: entry %d needs an object with 'key'", i)
+		}
+		if i >= len(got) {
+			return failf("expected %d entries, got %d", len(want), len(got))
+		}
+		if !bytes.Equal(wk, got[i].Key) {
+			return failf("expected entry %d key %s, got %s", i, show(wk), show(got[i].Key))
+		}
+		if raw, ok := w["value"]; ok {
+			wv, err := decodeBytes(raw, "entry value")
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(wv, got[i].Value) {
+				return failf("expected entry %d value %s, got %s", i, show(wv), show(got[i].Value))
+			}
+		}
+		if err := c.checkVersion(w, i, got[i].Timestamp, got[i].Kind); err != nil {
+			return err
+		}
+	}
+	if len(got) > len(want) {
+		return failf("expected %d entries, got more (next key %s)", len(want), show(got[len(want)].Key))
+	}
+	return nil
+}
+
+func opHistoryOpen(c *caseCtx, s step) error {
+	txn, err := c.txn(s)
+	if err != nil {
+		return err
+	}
+	name := s.str("iter")
+	if name == "" {
+		return failf("bad case: missing 'iter'")
+	}
+	if _, ok := c.iters[name]; ok {
+		return failf("bad case: iter '%s' is still bound", name)
+	}
+	lo, hi, err := bounds(s)
+	if err != nil {
+		return err
+	}
+	opts, err := c.historyOptions(s)
+	if err != nil {
+		return err
+	}
+	it, err := txn.NewHistoryIterator(lo, hi, opts...)
+	if err == nil {
+		c.iters[name] = it
+	}
+	return s.checkRC(err)
+}
+
+func opIterVersion(c *caseCtx, s step) error {
+	it, err := c.iter(s)
+	if err != nil {
+		return err
+	}
+	ts, kind := it.Version()
+	if err := s.checkRC(moveResult(it, kind != 0)); err != nil || kind == 0 {
+		return err
+	}
+	return c.checkVersion(s, 0, ts, kind)
 }

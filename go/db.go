@@ -186,3 +186,76 @@ func (db *DB) Property(name string) (string, error) {
 	defer C.skv_free(unsafe.Pointer(r.p))
 	return C.GoStringN((*C.char)(r.p), C.int(r.n)), nil
 }
+
+// Checkpoint writes a consistent copy of the database as of this call (exactly the
+// transactions committed before it started) into directory dir, which must not exist (its
+// parent must) or be empty. The copy opens with Open as a database of its own and is what
+// Restore takes. Reads and commits go on meanwhile.
+//
+// Errors: ErrInvalid (dir exists and is not an empty directory), ErrNotFound (dir's parent is
+// missing), ErrClosed, ErrBusy (a checkpoint, restore or check is running), ErrFatal, ErrIO,
+// ErrNoSpace, ErrNoMemory.
+func (db *DB) Checkpoint(dir string) error {
+	cdir := C.CString(dir)
+	defer C.free(unsafe.Pointer(cdir))
+	return db.call("Checkpoint", func(c *C.skv_db) C.gskv_rc { return C.gskv_checkpoint(c, cdir) })
+}
+
+// Restore replaces the whole contents of the database with the checkpoint in dir, crash-safely
+// (after a crash the database is either as it was or as restored). The DB stays open; every
+// transaction and iterator begun before the restore answers ErrClosed afterwards.
+//
+// Errors: ErrInvalid (dir is not a complete checkpoint, or is the database itself),
+// ErrNotFound, ErrLocked (dir is open as a database), ErrCorrupt (the checkpoint is damaged;
+// nothing changed), ErrVersion, ErrClosed, ErrBusy, ErrFatal, ErrIO, ErrNoSpace, ErrNoMemory.
+func (db *DB) Restore(dir string) error {
+	cdir := C.CString(dir)
+	defer C.free(unsafe.Pointer(cdir))
+	return db.call("Restore", func(c *C.skv_db) C.gskv_rc { return C.gskv_restore(c, cdir) })
+}
+
+// Check verifies the integrity of the open database, reading only (checksums of the manifest,
+// of every table block and log record, key order, the levels) and returns a readable report:
+// one line per table and log segment, "problem: ..." lines and a summary. err is nil when
+// everything is intact; otherwise the report (when the check ran) names every problem and err
+// is the first one's: ErrCorrupt (damage) or ErrIO (a file could not be read).
+//
+// Errors (no check ran, empty report): ErrClosed, ErrBusy, ErrNoMemory.
+func (db *DB) Check() (report string, err error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.c == nil {
+		return "", closedError("Check", "database is closed")
+	}
+	return reportResult("Check", C.gskv_check(db.c))
+}
+
+// CheckDir runs the integrity check of Check on the closed database in directory path without
+// opening it (nothing is written; its lock is held meanwhile). The options that matter are
+// level_count and wal_recovery_mode.
+//
+// Errors: as Check, and ErrVersion (a newer on-disk format), ErrInvalid (not a directory, bad
+// option), ErrNotFound (no such directory, or no database in it), ErrLocked (the database is
+// open).
+func CheckDir(path string, opts ...Option) (report string, err error) {
+	o, err := buildOptions("CheckDir", opts)
+	if err != nil {
+		return "", err
+	}
+	defer C.skv_options_free(o)
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return reportResult("CheckDir", C.gskv_check_dir(cpath, o))
+}
+
+func reportResult(op string, r C.gskv_view) (string, error) {
+	report := ""
+	if r.p != nil {
+		report = C.GoStringN((*C.char)(r.p), C.int(r.n))
+		C.skv_free(unsafe.Pointer(r.p))
+	}
+	if r.rc != C.SKV_OK {
+		return report, newError(op, r.rc, r.msg)
+	}
+	return report, nil
+}

@@ -49,6 +49,24 @@
 // Txn.NewIterator gives an explicit cursor (First, Last, Seek, Next, Prev, Key, Value) with
 // batched reads (NextBatch, All); Txn.Scan is the engine's callback scan.
 //
+// # Time travel
+//
+// With the option enable_versioning every committed version of a key is kept with its
+// timestamp (ns since the Unix epoch): Txn.SetAt writes at an explicit timestamp, Txn.GetAt
+// reads a key as of a timestamp, and Txn.History iterates versions with their Key, Value,
+// Timestamp and Kind (TsFrom, TsTo, Tombstones and Limit select them):
+//
+//	v, err := txn.GetAt([]byte("doc"), ts)
+//	for e := range txn.History([]byte("doc"), nil, skv.TsFrom(t0)) {
+//		fmt.Println(e.Timestamp, e.Kind, string(e.Value))
+//	}
+//
+// # Checkpoints
+//
+// DB.Checkpoint writes a consistent copy of the database into a directory while reads and
+// commits go on; DB.Restore replaces the contents of an open database with such a copy,
+// crash-safely; DB.Check and CheckDir verify every checksum and invariant and return a report.
+//
 // # Errors
 //
 // Every engine failure is an *Error carrying the code's stable name (Code, such as

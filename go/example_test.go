@@ -9,6 +9,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	skv "github.com/skvdb/skv/go"
 )
@@ -239,4 +240,64 @@ func ExampleDB_Property() {
 	fmt.Println(files)
 	// Output:
 	// 1 0 0 0 0 0 0
+}
+
+func ExampleTxn_History() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	db, _ := skv.Open(filepath.Join(dir, "db"), skv.WithOption("enable_versioning", "true"))
+	defer db.Close()
+
+	// Three versions of one key, at explicit timestamps (ns since the Unix epoch).
+	for i, v := range []string{"draft", "review", "final"} {
+		db.Update(func(txn *skv.Txn) error {
+			return txn.SetAt([]byte("doc"), []byte(v), uint64(1000*(i+1)))
+		})
+	}
+	db.Update(func(txn *skv.Txn) error { return txn.SoftDelete([]byte("doc")) })
+
+	db.View(func(txn *skv.Txn) error {
+		v, _ := txn.GetAt([]byte("doc"), 2500)
+		fmt.Println("as of 2500:", string(v))
+		_, err := txn.Get([]byte("doc"))
+		fmt.Println("now:", err != nil)
+		for e := range txn.History([]byte("doc"), nil, skv.TsTo(3000)) {
+			fmt.Println(string(e.Key), e.Timestamp, e.Kind, string(e.Value))
+		}
+		return txn.Err()
+	})
+	// Output:
+	// as of 2500: review
+	// now: true
+	// doc 3000 set final
+	// doc 2000 set review
+	// doc 1000 set draft
+}
+
+func ExampleDB_Checkpoint() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	db, _ := skv.Open(filepath.Join(dir, "live"))
+	defer db.Close()
+	db.Update(func(txn *skv.Txn) error { return txn.Set([]byte("k"), []byte("before")) })
+
+	backup := filepath.Join(dir, "backup")
+	if err := db.Checkpoint(backup); err != nil {
+		log.Fatal(err)
+	}
+	db.Update(func(txn *skv.Txn) error { return txn.Set([]byte("k"), []byte("after")) })
+
+	if err := db.Restore(backup); err != nil {
+		log.Fatal(err)
+	}
+	db.View(func(txn *skv.Txn) error {
+		v, _ := txn.Get([]byte("k"))
+		fmt.Println(string(v))
+		return nil
+	})
+	report, err := db.Check()
+	fmt.Println(err == nil, strings.Contains(report, "clean, 0 problems"))
+	// Output:
+	// before
+	// true true
 }

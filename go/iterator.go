@@ -34,12 +34,11 @@ import (
 // between goroutines. Once its transaction has ended or its database is closed, every call
 // fails with ErrClosed. Close releases it; an unreachable Iterator is released by a finalizer.
 type Iterator struct {
-	mu      sync.Mutex
-	c       *C.skv_iter // nil once closed
-	txn     *Txn        // keeps the transaction from being finalized while the iterator lives
-	cfg     iterConfig
-	err     error
-	history bool
+	mu  sync.Mutex
+	c   *C.skv_iter // nil once closed
+	txn *Txn        // keeps the transaction from being finalized while the iterator lives
+	cfg iterConfig
+	err error
 }
 
 // Entry is one key and value read by Iterator.NextBatch.
@@ -67,11 +66,11 @@ func (t *Txn) newIterator(op string, lo, hi []byte, cfg iterConfig) (*Iterator, 
 	if err != nil {
 		return nil, err
 	}
-	return newIteratorHandle(c, t, cfg, false), nil
+	return newIteratorHandle(c, t, cfg), nil
 }
 
-func newIteratorHandle(c *C.skv_iter, t *Txn, cfg iterConfig, history bool) *Iterator {
-	it := &Iterator{c: c, txn: t, cfg: cfg, history: history}
+func newIteratorHandle(c *C.skv_iter, t *Txn, cfg iterConfig) *Iterator {
+	it := &Iterator{c: c, txn: t, cfg: cfg}
 	runtime.SetFinalizer(it, (*Iterator).Close)
 	return it
 }

@@ -208,4 +208,91 @@ static inline gskv_rc gskv_txn_scan(skv_txn *t, const void *lo, size_t lolen, in
                                     gskv_scan_entry, (void *)handle));
 }
 
+/* ---- checkpoints, restore and the integrity check ---- */
+
+static inline gskv_rc gskv_checkpoint(skv_db *db, const char *dir) {
+    return gskv_result(skv_checkpoint(db, dir));
+}
+
+static inline gskv_rc gskv_restore(skv_db *db, const char *dir) {
+    return gskv_result(skv_restore(db, dir));
+}
+
+/* The report (free with skv_free) is set whenever the check ran, also when it found damage. */
+static inline gskv_view gskv_check(skv_db *db) {
+    gskv_view r = {0};
+    char *report = NULL;
+    r.rc = skv_check(db, &report);
+    r.msg = gskv_msg(r.rc);
+    r.p = report;
+    r.n = report ? strlen(report) : 0;
+    return r;
+}
+
+static inline gskv_view gskv_check_dir(const char *path, const skv_options *o) {
+    gskv_view r = {0};
+    char *report = NULL;
+    r.rc = skv_check_dir(path, o, &report);
+    r.msg = gskv_msg(r.rc);
+    r.p = report;
+    r.n = report ? strlen(report) : 0;
+    return r;
+}
+
+/* ---- time travel ---- */
+
+static inline gskv_view gskv_txn_get_at(skv_txn *t, const void *k, size_t kl, uint64_t ts) {
+    gskv_view r = {0};
+    r.rc = skv_txn_get_at(t, gskv_ptr(k), kl, ts, &r.p, &r.n);
+    if (r.rc != SKV_NOTFOUND) r.msg = gskv_msg(r.rc);
+    return r;
+}
+
+static inline gskv_rc gskv_txn_history(skv_txn *t, const void *lo, size_t lolen, int has_lo,
+                                       const void *hi, size_t hilen, int has_hi, uint64_t from,
+                                       uint64_t to, unsigned flags, size_t limit,
+                                       skv_iter **out) {
+    return gskv_result(skv_txn_history(t, has_lo ? gskv_ptr(lo) : NULL, lolen,
+                                       has_hi ? gskv_ptr(hi) : NULL, hilen, from, to, flags,
+                                       limit, out));
+}
+
+typedef struct {
+    int rc;
+    char *msg;
+    uint64_t ts;
+    int kind;
+} gskv_version;
+
+static inline gskv_version gskv_iter_version(skv_iter *it) {
+    gskv_version r = {0};
+    r.rc = skv_iter_version(it, &r.ts, &r.kind);
+    if (r.rc != SKV_NOTFOUND) r.msg = gskv_msg(r.rc);
+    return r;
+}
+
+/* One step of a history walk: a move, then the version's key, value, timestamp and kind (the
+ * views of one entry, read together). */
+typedef struct {
+    int rc;
+    char *msg;
+    const void *k, *v;
+    size_t kl, vl;
+    uint64_t ts;
+    int kind;
+} gskv_history_entry;
+
+static inline gskv_history_entry gskv_history_step(skv_iter *it, int which) {
+    gskv_history_entry r = {0};
+    gskv_rc m = gskv_iter_move(it, which);
+    r.rc = m.rc;
+    r.msg = m.msg;
+    if (r.rc != SKV_OK) return r;
+    if ((r.rc = skv_iter_key(it, &r.k, &r.kl)) == SKV_OK &&
+        (r.rc = skv_iter_value(it, &r.v, &r.vl)) == SKV_OK)
+        r.rc = skv_iter_version(it, &r.ts, &r.kind);
+    r.msg = gskv_msg(r.rc);
+    return r;
+}
+
 #endif /* SKV_GO_SHIM_H */
