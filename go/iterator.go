@@ -205,18 +205,25 @@ func (it *Iterator) Value() []byte {
 // Errors: ErrClosed, ErrNoMemory, ErrCorrupt or ErrIO (no entries are returned; the iterator
 // is exhausted).
 func (it *Iterator) NextBatch(maxEntries, maxBytes int) ([]Entry, error) {
-	var out []Entry
-	err := it.readBatch("NextBatch", maxEntries, maxBytes, func(k, v []byte) {
-		out = append(out, Entry{k, v})
-	})
-	return out, err
+	buf, count, err := it.readBatch("NextBatch", maxEntries, maxBytes)
+	if err != nil || count == 0 {
+		return nil, err
+	}
+	out := make([]Entry, 0, count)
+	for off := 0; off < len(buf); {
+		var e Entry
+		e.Key, e.Value, off = batchEntry(buf, off)
+		out = append(out, e)
+	}
+	return out, nil
 }
 
-// readBatch reads one batch and passes each entry to fn.
-func (it *Iterator) readBatch(op string, maxEntries, maxBytes int, fn func(k, v []byte)) error {
+// readBatch reads one batch into a fresh Go buffer: count entries laid out as skv.h's
+// skv_iter_read_batch describes ([klen u32 LE][vlen u32 LE][key][value], ...).
+func (it *Iterator) readBatch(op string, maxEntries, maxBytes int) ([]byte, int, error) {
 	c, err := it.lock(op)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer it.mu.Unlock()
 	r := C.gskv_iter_read_batch(c, C.size_t(max(maxEntries, 0)), C.size_t(max(maxBytes, 0)))
@@ -224,29 +231,29 @@ func (it *Iterator) readBatch(op string, maxEntries, maxBytes int, fn func(k, v 
 	case C.SKV_OK:
 	case C.SKV_NOTFOUND:
 		it.err = nil
-		return nil
+		return nil, 0, nil
 	default:
 		err := newError(op, r.rc, r.msg)
 		it.err = err
-		return err
+		return nil, 0, err
 	}
 	it.err = nil
-	buf := goBytes(unsafe.Pointer(r.p), r.n) // one copy per batch; entries are slices of it
-	for i, off := 0, 0; i < int(r.count); i++ {
-		kl := int(binary.LittleEndian.Uint32(buf[off:]))
-		vl := int(binary.LittleEndian.Uint32(buf[off+4:]))
-		off += 8
-		k := buf[off : off+kl : off+kl]
-		v := buf[off+kl : off+kl+vl : off+kl+vl]
-		off += kl + vl
-		fn(k, v)
-	}
-	return nil
+	return goBytes(unsafe.Pointer(r.p), r.n), int(r.count), nil
+}
+
+// batchEntry returns the key and value of the batch entry at off (capacity-limited slices of
+// the batch buffer, so that appending to one never overwrites the next) and the next offset.
+func batchEntry(buf []byte, off int) (k, v []byte, next int) {
+	kl := int(binary.LittleEndian.Uint32(buf[off:]))
+	vl := int(binary.LittleEndian.Uint32(buf[off+4:]))
+	off += 8
+	return buf[off : off+kl : off+kl], buf[off+kl : off+kl+vl : off+kl+vl], off + kl + vl
 }
 
 // All returns a Go iterator over the entries from the current one (the first when
 // unpositioned) to the end of the range, fetched in batches (see BatchSize). Keys and values
-// are copies the loop body may keep. An error that stops the loop is reported by Err.
+// are copies the loop body may keep. An error that stops the loop is reported by Err. After a
+// loop that breaks early the iterator stands after the last entry fetched, not yielded.
 func (it *Iterator) All() iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
 		cfg := it.cfg
@@ -254,30 +261,23 @@ func (it *Iterator) All() iter.Seq2[[]byte, []byte] {
 		if !cfg.fixedBatch {
 			entries = firstBatchEntries
 		}
-		taken := 0
-		var keys, vals [][]byte
-		for {
+		for taken := 0; cfg.limit == 0 || taken < cfg.limit; {
 			want := entries
-			if cfg.limit > 0 {
-				if taken >= cfg.limit {
-					return
-				}
-				if want == 0 || want > cfg.limit-taken {
-					want = cfg.limit - taken
-				}
+			if cfg.limit > 0 && (want == 0 || want > cfg.limit-taken) {
+				want = cfg.limit - taken
 			}
-			keys, vals = keys[:0], vals[:0]
-			if err := it.readBatch("All", want, cfg.batchBytes, func(k, v []byte) {
-				keys, vals = append(keys, k), append(vals, v)
-			}); err != nil || len(keys) == 0 {
+			buf, count, err := it.readBatch("All", want, cfg.batchBytes)
+			if err != nil || count == 0 {
 				return
 			}
-			for i := range keys {
-				if !yield(keys[i], vals[i]) {
+			for off := 0; off < len(buf); {
+				var k, v []byte
+				k, v, off = batchEntry(buf, off)
+				if !yield(k, v) {
 					return
 				}
 			}
-			taken += len(keys)
+			taken += count
 			if !cfg.fixedBatch && entries < cfg.batchEntries {
 				entries *= 2
 			}

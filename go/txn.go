@@ -9,6 +9,7 @@ package skv
 import "C"
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -60,10 +61,14 @@ func bytesArg(b []byte) (unsafe.Pointer, C.size_t) {
 
 // goBytes copies n bytes at p into a new slice (non-nil, also when n is 0).
 func goBytes(p unsafe.Pointer, n C.size_t) []byte {
-	b := make([]byte, int(n))
-	if n > 0 {
-		copy(b, unsafe.Slice((*byte)(p), int(n)))
+	if n == 0 {
+		return []byte{}
 	}
+	if n <= math.MaxInt32 {
+		return C.GoBytes(p, C.int(n)) // no zeroing before the copy
+	}
+	b := make([]byte, int(n))
+	copy(b, unsafe.Slice((*byte)(p), int(n)))
 	return b
 }
 
