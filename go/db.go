@@ -53,9 +53,10 @@ func Open(path string, opts ...Option) (*DB, error) {
 // Path returns the directory the database was opened from.
 func (db *DB) Path() string { return db.path }
 
-// Close closes the database: it waits for pending asynchronous commits (their channels
-// receive their results before Close returns), makes every commit durable when flush_on_close
-// is set (the default) and releases the lock. Transactions and iterators still open answer
+// Close closes the database: it waits for the calls on the DB in progress (a Flush, Compact
+// or Checkpoint, say) and for pending asynchronous commits (their channels receive their
+// results before Close returns), makes every commit durable when flush_on_close is set (the
+// default) and releases the lock. Transactions and iterators still open answer
 // ErrClosed from then on. A second Close returns ErrClosed.
 //
 // Errors: ErrClosed, ErrIO or ErrNoSpace (the final sync failed; the database is closed all
@@ -76,7 +77,7 @@ func (db *DB) finalize() {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.c != nil {
-		C.gskv_close(db.c) // nobody is left to report an error to
+		check("Close", C.gskv_close(db.c)) // nobody is left to report an error to
 		db.c = nil
 	}
 }

@@ -48,8 +48,8 @@ type Entry struct {
 
 // NewIterator opens an iterator over [lo, hi): a nil bound is unbounded, an empty non-nil lo
 // is the smallest key. Options: Reverse (First and Next walk from the largest key down; Last
-// and Prev walk upwards), KeysOnly (values read empty), BatchSize (for All); Limit is not an
-// iterator option and is ignored.
+// and Prev walk upwards), KeysOnly (values read empty), BatchSize and Limit (for All; the
+// moves are not limited).
 //
 // Errors: ErrWriteOnly, ErrClosed, ErrNoMemory.
 func (t *Txn) NewIterator(lo, hi []byte, opts ...RangeOption) (*Iterator, error) {

@@ -114,12 +114,6 @@ func (t *Txn) Range(lo, hi []byte, opts ...RangeOption) iter.Seq2[[]byte, []byte
 	}
 }
 
-func (t *Txn) setErr(err error) {
-	t.mu.Lock()
-	t.err = err
-	t.mu.Unlock()
-}
-
 // Scan calls fn for each entry of [lo, hi) in order (options as for Range; Limit bounds the
 // entries), inside the engine's scan (skv_txn_scan): one call from the engine into Go per
 // entry. fn receives copies it may keep, and returns false to stop the scan. A panic in fn

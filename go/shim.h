@@ -92,8 +92,7 @@ static inline gskv_view gskv_txn_get(skv_txn *t, const void *k, size_t kl) {
     return r;
 }
 
-static inline gskv_rc gskv_txn_set(skv_txn *t, const void *k, size_t kl, const void *v,
-                                   size_t vl) {
+static inline gskv_rc gskv_txn_set(skv_txn *t, const void *k, size_t kl, const void *v, size_t vl) {
     return gskv_result(skv_txn_set(t, gskv_ptr(k), kl, gskv_ptr(v), vl));
 }
 
@@ -250,11 +249,10 @@ static inline gskv_view gskv_txn_get_at(skv_txn *t, const void *k, size_t kl, ui
 
 static inline gskv_rc gskv_txn_history(skv_txn *t, const void *lo, size_t lolen, int has_lo,
                                        const void *hi, size_t hilen, int has_hi, uint64_t from,
-                                       uint64_t to, unsigned flags, size_t limit,
-                                       skv_iter **out) {
+                                       uint64_t to, unsigned flags, size_t limit, skv_iter **out) {
     return gskv_result(skv_txn_history(t, has_lo ? gskv_ptr(lo) : NULL, lolen,
-                                       has_hi ? gskv_ptr(hi) : NULL, hilen, from, to, flags,
-                                       limit, out));
+                                       has_hi ? gskv_ptr(hi) : NULL, hilen, from, to, flags, limit,
+                                       out));
 }
 
 typedef struct {

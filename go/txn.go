@@ -12,6 +12,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -26,7 +27,7 @@ type Txn struct {
 	mu  sync.Mutex
 	c   *C.skv_txn // nil once ended
 	db  *DB
-	err error // the error that stopped the last Range or History loop
+	err atomic.Pointer[error] // what stopped the last Range or History loop; nil: nothing
 }
 
 func (t *Txn) finalize() {
@@ -220,7 +221,16 @@ func (t *Txn) Rollback() error {
 // or ErrCorrupt when a table block could not be read, ...); nil when the loop ran to the end
 // or its body stopped it.
 func (t *Txn) Err() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.err
+	if p := t.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (t *Txn) setErr(err error) {
+	if err == nil {
+		t.err.Store(nil)
+	} else {
+		t.err.Store(&err)
+	}
 }
