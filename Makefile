@@ -77,13 +77,14 @@ bench:
 	./$(RELEASE_DIR)/tools/skv-bench $(BENCH_ARGS)
 
 # The Go package (go/): vet, then every test with the race detector and cgo's pointer checks
-# (the conformance suite, the idiom tests, the examples), then a program of its own module
-# that imports the package (go/examples/hello) is built and run.
+# (the conformance suite, the idiom tests, the examples; run in go/ without a package argument
+# so that the conformance summary is printed), then a program of its own module that imports
+# the package (go/examples/hello) is built and run.
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 GO_DIR := build-go
 test-go: deps
 	$(GO) vet ./go/
-	cd go && GODEBUG=cgocheck=1 $(GO) test -race -count=1 -timeout 600s .
+	cd go && GODEBUG=cgocheck=1 $(GO) test -race -count=1 -timeout 600s
 	cd go/examples/hello && $(GO) vet . && \
 	    $(GO) build -buildvcs=false -o ../../../$(GO_DIR)/skv-hello .
 	rm -rf $(GO_DIR)/hello.db && ./$(GO_DIR)/skv-hello $(GO_DIR)/hello.db
