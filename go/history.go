@@ -135,16 +135,16 @@ func (it *Iterator) historyStep(which C.int) (HistoryEntry, bool) {
 	r := C.gskv_history_step(c, which)
 	switch r.rc {
 	case C.SKV_OK:
-		it.err = nil
+		it.setErr(nil)
 		buf := make([]byte, int(r.kl+r.vl)) // one allocation for key and value
 		copy(buf, unsafe.Slice((*byte)(r.k), int(r.kl)))
 		copy(buf[r.kl:], unsafe.Slice((*byte)(r.v), int(r.vl)))
 		return HistoryEntry{Key: buf[:r.kl:r.kl], Value: buf[r.kl:], Timestamp: uint64(r.ts),
 			Kind: Kind(r.kind)}, true
 	case C.SKV_NOTFOUND:
-		it.err = nil
+		it.setErr(nil)
 	default:
-		it.err = newError("History", r.rc, r.msg)
+		it.setErr(newError("History", r.rc, r.msg))
 	}
 	return HistoryEntry{}, false
 }
@@ -161,12 +161,12 @@ func (it *Iterator) Version() (ts uint64, kind Kind) {
 	r := C.gskv_iter_version(c)
 	switch r.rc {
 	case C.SKV_OK:
-		it.err = nil
+		it.setErr(nil)
 		return uint64(r.ts), Kind(r.kind)
 	case C.SKV_NOTFOUND:
-		it.err = nil
+		it.setErr(nil)
 	default:
-		it.err = newError("Version", r.rc, r.msg)
+		it.setErr(newError("Version", r.rc, r.msg))
 	}
 	return 0, 0
 }

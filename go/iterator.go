@@ -14,6 +14,7 @@ import (
 	"iter"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -38,7 +39,7 @@ type Iterator struct {
 	c   *C.skv_iter // nil once closed
 	txn *Txn        // keeps the transaction from being finalized while the iterator lives
 	cfg iterConfig
-	err error
+	err atomic.Pointer[error] // the error of the most recent call; nil: none
 }
 
 // Entry is one key and value read by Iterator.NextBatch.
@@ -91,20 +92,31 @@ func (it *Iterator) Close() error {
 // also after a move that found no entry there (the end of the range) or a read of the current
 // entry on an unpositioned iterator.
 func (it *Iterator) Err() error {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	return it.err
+	if p := it.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (it *Iterator) setErr(err error) {
+	if err == nil {
+		it.err.Store(nil)
+	} else {
+		it.err.Store(&err)
+	}
 }
 
 // lock takes the iterator for one call. It fails with ErrBusy while another call runs, and
-// with ErrClosed (also recorded for Err) once the iterator is closed.
+// with ErrClosed once the iterator is closed (both also recorded for Err).
 func (it *Iterator) lock(op string) (*C.skv_iter, error) {
 	if !it.mu.TryLock() {
-		return nil, busyError(op, "iterator")
+		err := busyError(op, "iterator")
+		it.setErr(err)
+		return nil, err
 	}
 	if it.c == nil {
 		err := closedError(op, "iterator is closed")
-		it.err = err
+		it.setErr(err)
 		it.mu.Unlock()
 		return nil, err
 	}
@@ -121,12 +133,12 @@ func (it *Iterator) move(op string, fn func(c *C.skv_iter) C.gskv_rc) bool {
 	r := fn(c)
 	switch r.rc {
 	case C.SKV_OK:
-		it.err = nil
+		it.setErr(nil)
 		return true
 	case C.SKV_NOTFOUND:
-		it.err = nil
+		it.setErr(nil)
 	default:
-		it.err = newError(op, r.rc, r.msg)
+		it.setErr(newError(op, r.rc, r.msg))
 	}
 	return false
 }
@@ -174,12 +186,12 @@ func (it *Iterator) current(op string, fn func(c *C.skv_iter) C.gskv_view) []byt
 	r := fn(c)
 	switch r.rc {
 	case C.SKV_OK:
-		it.err = nil
+		it.setErr(nil)
 		return goBytes(unsafe.Pointer(r.p), r.n)
 	case C.SKV_NOTFOUND:
-		it.err = nil
+		it.setErr(nil)
 	default:
-		it.err = newError(op, r.rc, r.msg)
+		it.setErr(newError(op, r.rc, r.msg))
 	}
 	return nil
 }
@@ -230,14 +242,14 @@ func (it *Iterator) readBatch(op string, maxEntries, maxBytes int) ([]byte, int,
 	switch r.rc {
 	case C.SKV_OK:
 	case C.SKV_NOTFOUND:
-		it.err = nil
+		it.setErr(nil)
 		return nil, 0, nil
 	default:
 		err := newError(op, r.rc, r.msg)
-		it.err = err
+		it.setErr(err)
 		return nil, 0, err
 	}
-	it.err = nil
+	it.setErr(nil)
 	return goBytes(unsafe.Pointer(r.p), r.n), int(r.count), nil
 }
 
