@@ -1,6 +1,7 @@
 # Makefile — the entry points: `make tour` (build everything, run the C API tour), `make test`
 # (every test: gcc release build, ABI checks, clang ASan+UBSan run of the whole suite, clang
-# TSan run of the concurrency tests), `make bench` (write benchmark). The real build is CMake
+# TSan run of the concurrency tests, the language packages' tests), `make bench` (write
+# benchmark), `make bench-go` (the Go package against Pebble and bbolt). The real build is CMake
 # with Ninja; this file only chains the steps. .ci/install-deps.sh installs what is missing.
 
 CMAKE ?= cmake
@@ -14,7 +15,7 @@ ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
 .PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
-        bench-write clean
+        bench-write test-go bench-go clean
 
 all: build
 
@@ -30,7 +31,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan test-fuzz
+test: test-format test-release test-abi test-asan test-tsan test-fuzz test-go
 	@echo "make test: all passed"
 
 test-release: build
@@ -75,8 +76,32 @@ bench:
 	$(MAKE) build
 	./$(RELEASE_DIR)/tools/skv-bench $(BENCH_ARGS)
 
+# The Go package (go/): vet, then every test with the race detector and cgo's pointer checks
+# (the conformance suite, the idiom tests, the examples; run in go/ without a package argument
+# so that the conformance summary is printed), then a program of its own module that imports
+# the package (go/examples/hello) is built and run.
+# Go's build cache does not see the engine sources go/engine.c includes from outside the
+# package directory, so their hash goes into CGO_CFLAGS: any change to them rebuilds the engine.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+GO_DIR := build-go
+SKV_SOURCES_HASH = $(shell find capi engine -name '*.[ch]' | LC_ALL=C sort | xargs cat | \
+                     sha256sum | cut -c1-16)
+GO_ENV = CGO_CFLAGS="-g -O2 -DSKV_SOURCES_HASH=$(SKV_SOURCES_HASH)"
+test-go: deps
+	$(GO_ENV) $(GO) vet ./go/
+	cd go && $(GO_ENV) GODEBUG=cgocheck=1 $(GO) test -race -count=1 -timeout 600s
+	cd go/examples/hello && $(GO_ENV) $(GO) vet . && \
+	    $(GO_ENV) $(GO) build -buildvcs=false -o ../../../$(GO_DIR)/skv-hello .
+	rm -rf $(GO_DIR)/hello.db && ./$(GO_DIR)/skv-hello $(GO_DIR)/hello.db
+
+# The Go package against Pebble and bbolt (fetched from the Go module proxy into go/bench's own
+# module), in one run; options through `make bench-go GO_BENCH_ARGS="-benchtime 5s -keys 1000000"`.
+GO_BENCH_ARGS ?= -benchtime 2s
+bench-go: deps
+	cd go/bench && $(GO_ENV) $(GO) test -run '^$$' -bench . $(GO_BENCH_ARGS)
+
 bench-write: build
 	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) skv-tour.db skv-bench.db
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(GO_DIR) skv-tour.db skv-bench.db

@@ -4,6 +4,9 @@
 # only when something must be installed. Runs as root, or through sudo otherwise.
 # With --bench it also installs the peer libraries `skv-bench` compares skv with (RocksDB,
 # LevelDB, LMDB); without it nothing more is installed.
+# Go: the Go package needs Go >= 1.23 (`go` on PATH or /usr/local/go/bin/go). When there is
+# none, Debian's golang-go is installed and fetches the Go 1.23 toolchain module through the Go
+# module proxy into /usr/local/go.
 set -euo pipefail
 
 bench=0
@@ -26,14 +29,66 @@ if [ "$bench" -eq 1 ]; then
     packages+=(librocksdb-dev libleveldb-dev liblmdb-dev)
 fi
 
+# The Go toolchain: the first of `go` on PATH and /usr/local/go/bin/go that is >= GO_MIN.
+GO_MIN_MINOR=23
+GO_TOOLCHAIN=go1.23.12
+go_ok() {
+    local v
+    v=$("$1" env GOVERSION 2>/dev/null) || return 1
+    v=${v#go}
+    [ "${v%%.*}" -gt 1 ] 2>/dev/null && return 0
+    local minor=${v#*.}
+    minor=${minor%%.*}
+    [ "${v%%.*}" = 1 ] && [ "${minor%%[!0-9]*}" -ge "$GO_MIN_MINOR" ] 2>/dev/null
+}
+need_go=1
+for g in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go; do
+    if [ -n "$g" ] && [ -x "$g" ] && go_ok "$g"; then
+        need_go=0
+        break
+    fi
+done
+if [ "$need_go" -eq 1 ]; then
+    packages+=(golang-go ca-certificates)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
         missing+=("$p")
     fi
 done
+# Go >= 1.23 from Debian's Go (1.19 on Debian 12): the toolchain module golang.org/toolchain,
+# fetched by `go mod download` through the Go module proxy, is a complete Go installation.
+install_go_toolchain() {
+    local arch tmp dir
+    arch=$(dpkg --print-architecture)
+    tmp=$(mktemp -d)
+    (cd "$tmp" && /usr/lib/go/bin/go mod init bootstrap > /dev/null 2>&1 &&
+        GOPATH="$tmp/gopath" GOFLAGS=-modcacherw GOPROXY=https://proxy.golang.org \
+            /usr/lib/go/bin/go mod download "golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch")
+    dir="$tmp/gopath/pkg/mod/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch"
+    if [ ! -f "$dir/bin/go" ]; then
+        echo "install-deps: could not fetch the Go toolchain $GO_TOOLCHAIN" >&2
+        rm -rf "$tmp"
+        exit 1
+    fi
+    ${sudo[@]+"${sudo[@]}"} rm -rf /usr/local/go
+    ${sudo[@]+"${sudo[@]}"} cp -a "$dir" /usr/local/go
+    # a module zip keeps no file modes: make the programs executable again
+    ${sudo[@]+"${sudo[@]}"} chmod -R u+w /usr/local/go
+    ${sudo[@]+"${sudo[@]}"} chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*
+    rm -rf "$tmp"
+    echo "install-deps: installed $(/usr/local/go/bin/go version) in /usr/local/go"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all ${#packages[@]} packages already installed"
+    if [ "$need_go" -eq 1 ]; then
+        sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        install_go_toolchain
+    fi
     exit 0
 fi
 
@@ -49,3 +104,6 @@ echo "install-deps: installing ${missing[*]}"
 ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update
 ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
+if [ "$need_go" -eq 1 ]; then
+    install_go_toolchain
+fi
