@@ -1,0 +1,79 @@
+// db.js — skv.DB: an open database. Everything that waits for the disk returns a Promise
+// and runs on the thread pool (close, flush, compact, sync); each has a *Sync twin for
+// scripts. Beginning a transaction and reading a property are synchronous.
+'use strict';
+
+const args = require('./args');
+const { Txn } = require('./txn');
+
+const NATIVE = Symbol('skv.native');
+const MODE_NAMES = ['readWrite', 'readOnly', 'writeOnly'];
+
+class DB {
+  constructor(native, path) {
+    this[NATIVE] = native;
+    /** The directory the database was opened from. */
+    this.path = path;
+  }
+
+  /**
+   * Begins a transaction. options.mode: 'readWrite' (default), 'readOnly', 'writeOnly';
+   * options.durability: 'eventual' (default) or 'immediate'.
+   */
+  begin(options = {}) {
+    const mode = args.mode(options.mode);
+    const native = this[NATIVE].begin(mode, args.durability(options.durability));
+    return new Txn(native, this, MODE_NAMES[mode]);
+  }
+
+  /**
+   * Runs fn(txn) in a transaction: commits when it returns (a read-only one is rolled back),
+   * rolls back when it throws. Resolves to fn's result.
+   */
+  async transaction(fn, options = {}) {
+    const txn = this.begin(options);
+    try {
+      const result = await fn(txn);
+      if (txn.mode === 'readOnly' || txn.ended) txn.rollback();
+      else await txn.commit();
+      return result;
+    } catch (e) {
+      txn.rollback();
+      throw e;
+    } finally {
+      txn.close();
+    }
+  }
+
+  /**
+   * Closes the database off the event loop: waits for pending commits, makes every commit
+   * durable (flush_on_close), releases the directory. Resolves once every pending
+   * `txn.commit()` promise has settled. Live transactions then answer SKV_ECLOSED.
+   */
+  close() { return this[NATIVE].closeAsync(); }
+  /** close on this thread; pending commit promises settle afterwards. */
+  closeSync() { this[NATIVE].close(); }
+  /** True once close began. */
+  get closed() { return this[NATIVE].closed(); }
+
+  /** Writes every memtable to table files and waits until they are in the manifest. */
+  flush() { return this[NATIVE].flushAsync(); }
+  flushSync() { this[NATIVE].flush(); }
+  /** Flushes, then compacts every table into the last level. */
+  compact() { return this[NATIVE].compactAsync(); }
+  compactSync() { this[NATIVE].compact(); }
+  /** fsyncs the write-ahead log: every commit so far becomes durable. */
+  sync() { return this[NATIVE].syncAsync(); }
+  syncSync() { this[NATIVE].sync(); }
+
+  /** A property as text: 'stats', 'sequence', 'timestamp', 'level-files'... (README). */
+  property(name) { return this[NATIVE].property(String(name)); }
+}
+
+if (Symbol.asyncDispose) {
+  DB.prototype[Symbol.asyncDispose] = async function dispose() {
+    if (!this.closed) await this.close();
+  };
+}
+
+module.exports = { DB };
