@@ -50,20 +50,20 @@ class DB {
    * durable (flush_on_close), releases the directory. Resolves once every pending
    * `txn.commit()` promise has settled. Live transactions then answer SKV_ECLOSED.
    */
-  close() { return this[NATIVE].closeAsync(); }
+  async close() { return this[NATIVE].closeAsync(); }
   /** close on this thread; pending commit promises settle afterwards. */
   closeSync() { this[NATIVE].close(); }
   /** True once close began. */
   get closed() { return this[NATIVE].closed(); }
 
   /** Writes every memtable to table files and waits until they are in the manifest. */
-  flush() { return this[NATIVE].flushAsync(); }
+  async flush() { return this[NATIVE].flushAsync(); }
   flushSync() { this[NATIVE].flush(); }
   /** Flushes, then compacts every table into the last level. */
-  compact() { return this[NATIVE].compactAsync(); }
+  async compact() { return this[NATIVE].compactAsync(); }
   compactSync() { this[NATIVE].compact(); }
   /** fsyncs the write-ahead log: every commit so far becomes durable. */
-  sync() { return this[NATIVE].syncAsync(); }
+  async sync() { return this[NATIVE].syncAsync(); }
   syncSync() { this[NATIVE].sync(); }
 
   /** A property as text: 'stats', 'sequence', 'timestamp', 'level-files'... (README). */

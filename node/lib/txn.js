@@ -44,7 +44,13 @@ class Txn {
    * ended either way.
    * @returns {Promise<void>}
    */
-  commit() { return this[NATIVE].commit(); }
+  commit() {
+    try {
+      return this[NATIVE].commit();
+    } catch (e) {
+      return Promise.reject(e); // errors reject, never throw
+    }
+  }
   /** Commits on this thread (blocks it for the commit, and for fsync with 'immediate'). */
   commitSync() { this[NATIVE].commitSync(); }
   /** Discards the writes and ends the transaction; a no-op once it has ended. */
