@@ -14,7 +14,7 @@ ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
 .PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
-        bench-write clean
+        bench-write test-node bench-node clean
 
 all: build
 
@@ -30,7 +30,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan test-fuzz
+test: test-format test-release test-abi test-asan test-tsan test-fuzz test-node
 	@echo "make test: all passed"
 
 test-release: build
@@ -75,8 +75,20 @@ bench:
 	$(MAKE) build
 	./$(RELEASE_DIR)/tools/skv-bench $(BENCH_ARGS)
 
+# (f) the Node package (node/): builds the addon with the engine (incrementally, two jobs)
+# and runs its tests with node --test: the conformance suite through the Node API, API and
+# idiom tests, worker threads, exit and garbage collection, tsc on the declarations, and
+# npm pack / npm install into empty projects.
+test-node: deps
+	cd node && SKV_BUILD_JOBS=2 npm run build && npm test
+
+# the Node benchmark against lmdb-js and classic-level (installed in node/bench only)
+bench-node: deps
+	cd node && SKV_BUILD_JOBS=2 npm run build
+	cd node/bench && npm install --no-audit --no-fund && node bench.js $(BENCH_NODE_ARGS)
+
 bench-write: build
 	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) skv-tour.db skv-bench.db
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) skv-tour.db skv-bench.db node/build

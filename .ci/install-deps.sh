@@ -16,6 +16,13 @@ done
 
 packages=(gcc make clang clang-format git cmake ninja-build pkg-config libzstd-dev libxxhash-dev libcjson-dev
           binutils python3)
+# the Node package (node/): a C++ compiler for its addon; Node 18 or newer with npm (a Node
+# already on the PATH, e.g. from NodeSource, is used as it is)
+packages+=(g++)
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ] || ! command -v npm > /dev/null; then
+    packages+=(nodejs npm)
+fi
 # clang's sanitizer runtimes (ASan, UBSan, TSan) are only recommended by clang-14 on Debian 12.
 os_id=$(sed -n 's/^ID=//p' /etc/os-release 2>/dev/null | tr -d '"')
 os_version=$(sed -n 's/^VERSION_ID=//p' /etc/os-release 2>/dev/null | tr -d '"')
@@ -26,6 +33,18 @@ if [ "$bench" -eq 1 ]; then
     packages+=(librocksdb-dev libleveldb-dev liblmdb-dev)
 fi
 
+# the Node package's npm dependencies (node-addon-api, node-api-headers; typescript and
+# @types/node for the tests), from the npm registry, when node/package-lock.json changed
+node_deps() {
+    local dir
+    dir="$(dirname "${BASH_SOURCE[0]}")/../node"
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+        [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "install-deps: npm ci in node/"
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund)
+    fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
@@ -34,6 +53,7 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all ${#packages[@]} packages already installed"
+    node_deps
     exit 0
 fi
 
@@ -49,3 +69,4 @@ echo "install-deps: installing ${missing[*]}"
 ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update
 ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
+node_deps

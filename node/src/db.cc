@@ -147,7 +147,8 @@ Napi::Value Db::OpenAsync(const Napi::CallbackInfo &info) {
 }
 
 std::shared_ptr<DbCore> Db::Live(Napi::Env env, const char *fn) {
-    if (!core_ || core_->closing) ThrowWith(env, SKV_ECLOSED, std::string(fn) + ": database is closed");
+    if (!core_ || core_->closing)
+        ThrowWith(env, SKV_ECLOSED, std::string(fn) + ": database is closed");
     return core_;
 }
 
@@ -204,17 +205,18 @@ Napi::Value Db::RunAsync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), co
     Napi::Env env = info.Env();
     std::shared_ptr<DbCore> core = Live(env, name);
     auto call = std::make_shared<PoolCall>(core);
-    return Work::Queue(
-        env,
-        [core, call, fn]() mutable {
-            int rc = fn(core->db);
-            call.reset();
-            return rc;
-        },
-        nullptr, {info.This().As<Napi::Object>()});
+    return Work::Queue(env,
+                       [core, call, fn]() mutable {
+                           int rc = fn(core->db);
+                           call.reset();
+                           return rc;
+                       },
+                       nullptr, {info.This().As<Napi::Object>()});
 }
 
-Napi::Value Db::Flush(const Napi::CallbackInfo &info) { return RunSync(info, skv_flush, "skv_flush"); }
+Napi::Value Db::Flush(const Napi::CallbackInfo &info) {
+    return RunSync(info, skv_flush, "skv_flush");
+}
 Napi::Value Db::FlushAsync(const Napi::CallbackInfo &info) {
     return RunAsync(info, skv_flush, "skv_flush");
 }

@@ -179,7 +179,8 @@ struct ScanState {
 int ScanEntry(void *user_data, const void *key, size_t klen, const void *val, size_t vlen) {
     auto *s = static_cast<ScanState *>(user_data);
     try {
-        Napi::Value stop = s->fn.Call({CopyBuffer(s->env, key, klen), CopyBuffer(s->env, val, vlen)});
+        Napi::Value stop =
+            s->fn.Call({CopyBuffer(s->env, key, klen), CopyBuffer(s->env, val, vlen)});
         return stop.ToBoolean().Value() ? 1 : 0;
     } catch (const Napi::Error &e) {
         s->failed = true;

@@ -102,8 +102,8 @@ uint64_t ToU64(Napi::Env env, Napi::Value v, const char *what) {
             return static_cast<uint64_t>(d);
     }
     Napi::RangeError e = Napi::RangeError::New(
-        env, std::string("skv: ") + what +
-                 " must be a BigInt or a safe integer between 0 and 2^64 - 1");
+        env,
+        std::string("skv: ") + what + " must be a BigInt or a safe integer between 0 and 2^64 - 1");
     e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
     throw e;
 }
