@@ -15,4 +15,18 @@ if (addon.abiVersion() !== ABI_VERSION) {
 }
 addon.setErrorClass(SkvError);
 
+// Values up to this size come back through one shared buffer: the addon copies the value
+// into it and returns the length, and fromScratch copies it into a pooled Buffer (one
+// allocation of a new ArrayBuffer per value costs far more).
+const SCRATCH = Buffer.allocUnsafeSlow(16 * 1024);
+addon.setScratch(SCRATCH);
+
+// A value as the addon returned it: a length in SCRATCH, a Buffer, or undefined.
+addon.fromScratch = function fromScratch(r) {
+  if (typeof r !== 'number') return r;
+  const out = Buffer.allocUnsafe(r);
+  SCRATCH.copy(out, 0, 0, r);
+  return out;
+};
+
 module.exports = addon;

@@ -4,6 +4,7 @@
 // event loop (skv_txn_commit_async), `txn.commitSync()` on this thread.
 'use strict';
 
+const { fromScratch } = require('./native');
 const { iterFlags, durability } = require('./args');
 const { Cursor } = require('./cursor');
 const { Range } = require('./range');
@@ -20,7 +21,7 @@ class Txn {
   }
 
   /** The value of key (its own writes first), or undefined when absent. */
-  get(key) { return this[NATIVE].get(key); }
+  get(key) { return fromScratch(this[NATIVE].get(key)); }
   /** Buffers key = value (empty values allowed); visible to others after commit. */
   set(key, value) { this[NATIVE].set(key, value); }
   /** set with an explicit version timestamp (ns since the Unix epoch, BigInt or Number). */

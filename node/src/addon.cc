@@ -44,6 +44,16 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo &info) {
 
 } // namespace
 
+// The scratch buffer small values are passed through (lib/native.js), set once at load.
+Napi::Value SetScratch(const Napi::CallbackInfo &info) {
+    AddonData *d = Data(info.Env());
+    Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
+    d->scratch = Napi::Persistent(buf);
+    d->scratchData = buf.Data();
+    d->scratchSize = buf.Length();
+    return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     if (skv_abi_version() != SKV_ABI_VERSION) {
         Napi::Error e = Napi::Error::New(env, "skv: the engine's ABI version differs from skv.h's");
@@ -67,6 +77,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("errname", Napi::Function::New(env, ErrName, "errname"));
     exports.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
     exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+    exports.Set("setScratch", Napi::Function::New(env, SetScratch, "setScratch"));
     return exports;
 }
 

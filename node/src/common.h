@@ -20,6 +20,11 @@ struct AddonData {
     Napi::FunctionReference txnClass;
     Napi::FunctionReference cursorClass;
     Napi::FunctionReference optionsClass;
+    // A Buffer the JavaScript side copies small values out of (lib/native.js): filling it
+    // and copying from it costs far less than a new ArrayBuffer per value.
+    Napi::Reference<Napi::Buffer<uint8_t>> scratch;
+    uint8_t *scratchData = nullptr;
+    size_t scratchSize = 0;
 };
 
 AddonData *Data(napi_env env);
@@ -67,6 +72,9 @@ uint64_t ToU64(Napi::Env env, Napi::Value v, const char *what);
 size_t ToSize(Napi::Env env, Napi::Value v, const char *what);
 
 Napi::Buffer<uint8_t> CopyBuffer(Napi::Env env, const void *p, size_t n);
+// A value for the JavaScript side: its length as a Number when it was copied into the
+// scratch buffer, else a Buffer of its own.
+Napi::Value ScratchValue(Napi::Env env, const void *p, size_t n);
 
 } // namespace skvnode
 

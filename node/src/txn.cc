@@ -54,7 +54,7 @@ Napi::Value Txn::Get(const Napi::CallbackInfo &info) {
     int rc = skv_txn_get(Handle(env), key.data(), key.size(), &val, &vlen);
     if (rc == SKV_NOTFOUND) return env.Undefined();
     Check(env, rc);
-    return CopyBuffer(env, val, vlen);
+    return ScratchValue(env, val, vlen);
 }
 
 Napi::Value Txn::Set(const Napi::CallbackInfo &info) {

@@ -117,4 +117,11 @@ Napi::Buffer<uint8_t> CopyBuffer(Napi::Env env, const void *p, size_t n) {
     return Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t *>(p ? p : ""), n);
 }
 
+Napi::Value ScratchValue(Napi::Env env, const void *p, size_t n) {
+    AddonData *d = Data(env);
+    if (n > d->scratchSize) return CopyBuffer(env, p, n);
+    if (n) std::memcpy(d->scratchData, p, n);
+    return Napi::Number::New(env, static_cast<double>(n));
+}
+
 } // namespace skvnode
