@@ -39,6 +39,28 @@ export interface RangeOptions extends IterOptions {
 
 export type Entry = [key: Buffer, value: Buffer];
 
+export interface HistoryOptions extends IterOptions {
+  /** The oldest timestamp reported (inclusive; default 0). */
+  tsFrom?: Timestamp;
+  /** The newest timestamp reported (inclusive; default 2^64 - 1). */
+  tsTo?: Timestamp;
+  /** Report soft deletes as versions of kind 'softDelete' (empty value). */
+  tombstones?: boolean;
+  /** At most this many versions (0 or absent: all). */
+  limit?: number;
+}
+
+export type VersionKind = 'set' | 'softDelete' | 'replace';
+
+/** One version of a key. */
+export interface Version {
+  key: Buffer;
+  value: Buffer;
+  /** ns since the Unix epoch; 0n for the transaction's own write without an explicit one. */
+  timestamp: bigint;
+  kind: VersionKind;
+}
+
 /** Every failure of the engine. `code` is the error name skv_errname() gives. */
 export declare class SkvError extends Error {
   constructor(code: ErrorCode, errno?: number, detail?: string);
@@ -47,6 +69,8 @@ export declare class SkvError extends Error {
   readonly code: ErrorCode;
   /** The negative number of the code in skv.h. */
   readonly errno: number;
+  /** The integrity check's report, on errors of check() and checkDir(). */
+  readonly report?: string;
 }
 export { SkvError as Error };
 
@@ -76,6 +100,18 @@ export declare class DB {
   /** fsyncs the write-ahead log. */
   sync(): Promise<void>;
   syncSync(): void;
+  /** A consistent copy of the database in dir (new or empty), which opens as a database. */
+  checkpoint(dir: string): Promise<void>;
+  checkpointSync(dir: string): void;
+  /** Replaces the database's contents with the checkpoint in dir (crash-safe). */
+  restore(dir: string): Promise<void>;
+  restoreSync(dir: string): void;
+  /**
+   * The integrity check: resolves to the report when intact; rejects with an SkvError whose
+   * `report` holds it when problems were found.
+   */
+  check(): Promise<string>;
+  checkSync(): string;
   /** 'stats', 'sequence', 'timestamp', 'memtables', 'level-files', ... */
   property(name: string): string;
   [Symbol.asyncDispose](): Promise<void>;
@@ -89,6 +125,8 @@ export declare class Txn {
   /** True once committed, rolled back or closed, or when the database was closed. */
   readonly ended: boolean;
   get(key: Bytes): Buffer | undefined;
+  /** The value as of a timestamp (needs enable_versioning). */
+  getAt(key: Bytes, timestamp: Timestamp): Buffer | undefined;
   set(key: Bytes, value: Bytes): void;
   setAt(key: Bytes, value: Bytes, timestamp: Timestamp): void;
   delete(key: Bytes): void;
@@ -106,6 +144,10 @@ export declare class Txn {
   /** [lo, hi) as an iterable and async iterable of [key, value]; undefined bounds are open. */
   range(lo?: Bytes | null, hi?: Bytes | null, options?: RangeOptions): Range;
   cursor(lo?: Bytes | null, hi?: Bytes | null, options?: IterOptions): Cursor;
+  /** The versions of [lo, hi): keys ascending, each key's versions newest first. */
+  history(lo?: Bytes | null, hi?: Bytes | null, options?: HistoryOptions): History;
+  /** A cursor over those versions; version() gives the current one's timestamp and kind. */
+  historyCursor(lo?: Bytes | null, hi?: Bytes | null, options?: HistoryOptions): Cursor;
   /** Calls fn per entry on this thread; a truthy return stops. */
   scan(lo: Bytes | null | undefined, hi: Bytes | null | undefined,
        fn: (key: Buffer, value: Buffer) => unknown): void;
@@ -123,10 +165,21 @@ export declare class Range implements Iterable<Entry>, AsyncIterable<Entry> {
   toArray(): Entry[];
 }
 
+/** The versions of a range, read in batches like a Range. */
+export declare class History implements Iterable<Version>, AsyncIterable<Version> {
+  private constructor();
+  readonly txn: Txn;
+  [Symbol.iterator](): Generator<Version, void, undefined>;
+  [Symbol.asyncIterator](): AsyncGenerator<Version, void, undefined>;
+  toArray(): Version[];
+}
+
 /** An explicit iterator: positioning calls return whether they landed on an entry. */
 export declare class Cursor {
   private constructor();
   readonly txn: Txn;
+  /** True for a cursor over versions (txn.historyCursor). */
+  readonly history: boolean;
   first(): boolean;
   last(): boolean;
   next(): boolean;
@@ -134,9 +187,11 @@ export declare class Cursor {
   seek(key: Bytes): boolean;
   key(): Buffer | undefined;
   value(): Buffer | undefined;
-  /** The next entries (0 = no limit); an empty array at the end. */
-  readBatch(maxEntries?: number, maxBytes?: number): Entry[];
-  readBatchAsync(maxEntries?: number, maxBytes?: number): Promise<Entry[]>;
+  /** The current version's timestamp and kind (history cursors); undefined when not on one. */
+  version(): { timestamp: bigint; kind: VersionKind } | undefined;
+  /** The next entries (0 = no limit); an empty array at the end. History cursors give Versions. */
+  readBatch(maxEntries?: number, maxBytes?: number): Entry[] | Version[];
+  readBatchAsync(maxEntries?: number, maxBytes?: number): Promise<Entry[] | Version[]>;
   close(): void;
   [Symbol.dispose](): void;
 }
@@ -144,6 +199,9 @@ export declare class Cursor {
 /** Opens (creating it if allowed) the database in a directory, off the event loop. */
 export declare function open(path: string | URL, options?: OpenOptions): Promise<DB>;
 export declare function openSync(path: string | URL, options?: OpenOptions): DB;
+/** The integrity check of a closed database directory: resolves to the report when intact. */
+export declare function checkDir(path: string | URL, options?: OpenOptions): Promise<string>;
+export declare function checkDirSync(path: string | URL, options?: OpenOptions): string;
 
 /** Error name -> code, as skv.h defines them. */
 export declare const errors: typeof import('./lib/constants').ERRORS;

@@ -3,6 +3,7 @@ import skv from './lib/skv.js';
 
 export default skv;
 export const {
-  open, openSync, Options, DB, Txn, Cursor, Range, SkvError, Error, errors, constants,
+  open, openSync, checkDir, checkDirSync, Options, DB, Txn, Cursor, Range, History, SkvError,
+  Error, errors, constants,
   errname, strerror, versionNumber, versionString, abiVersion,
 } = skv;

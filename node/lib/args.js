@@ -49,6 +49,20 @@ function iterFlags(opts) {
   return flags;
 }
 
+// {reverse, keysOnly, tombstones} -> SKV_ITER_* | SKV_HISTORY_TOMBSTONES bits
+function historyFlags(opts) {
+  return iterFlags(opts) | (opts && opts.tombstones ? C.SKV_HISTORY_TOMBSTONES : 0);
+}
+
+// An optional timestamp: BigInt or a non-negative safe integer.
+function timestamp(value, fallback, what) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'bigint' || (Number.isSafeInteger(value) && value >= 0)) return value;
+  const e = new RangeError(`skv: ${what} must be a BigInt or a non-negative safe integer`);
+  e.code = 'ERR_OUT_OF_RANGE';
+  throw e;
+}
+
 // An option name in camelCase or snake_case -> the snake_case name skv_options_set takes.
 function optionName(name) {
   return name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
@@ -69,4 +83,4 @@ function optionValue(name, value) {
   }
 }
 
-module.exports = { mode, durability, iterFlags, optionName, optionValue };
+module.exports = { mode, durability, iterFlags, historyFlags, timestamp, optionName, optionValue };

@@ -59,5 +59,9 @@ export declare const CONSTANTS: {
   readonly SKV_ITER_KEYS_ONLY: 2;
   readonly SKV_MAX_KEY_SIZE: 65535;
   readonly SKV_MAX_VALUE_SIZE: 268435456;
+  readonly SKV_KIND_SOFT_DELETE: 1;
+  readonly SKV_KIND_SET: 2;
+  readonly SKV_KIND_REPLACE: 6;
+  readonly SKV_HISTORY_TOMBSTONES: 4;
 };
 export declare const FUNCTIONS: readonly string[];

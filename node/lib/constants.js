@@ -64,6 +64,10 @@ exports.CONSTANTS = Object.freeze({
   SKV_ITER_KEYS_ONLY: 2,
   SKV_MAX_KEY_SIZE: 65535,
   SKV_MAX_VALUE_SIZE: 268435456,
+  SKV_KIND_SOFT_DELETE: 1,
+  SKV_KIND_SET: 2,
+  SKV_KIND_REPLACE: 6,
+  SKV_HISTORY_TOMBSTONES: 4,
 });
 
 // every function skv.h declares
@@ -109,4 +113,11 @@ exports.FUNCTIONS = Object.freeze([
   'skv_iter_read_batch',
   'skv_iter_free',
   'skv_txn_scan',
+  'skv_checkpoint',
+  'skv_restore',
+  'skv_check',
+  'skv_check_dir',
+  'skv_txn_get_at',
+  'skv_txn_history',
+  'skv_iter_version',
 ]);

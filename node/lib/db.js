@@ -66,6 +66,26 @@ class DB {
   async sync() { return this[NATIVE].syncAsync(); }
   syncSync() { this[NATIVE].sync(); }
 
+  /**
+   * Writes a consistent copy of the database (as of this call) into dir, which must not exist
+   * or be empty; the copy opens as a database of its own and is what restore takes.
+   */
+  async checkpoint(dir) { return this[NATIVE].checkpointAsync(String(dir)); }
+  checkpointSync(dir) { this[NATIVE].checkpoint(String(dir)); }
+  /**
+   * Replaces the whole contents of the database with the checkpoint in dir (crash-safe).
+   * Transactions and cursors begun before it answer SKV_ECLOSED afterwards.
+   */
+  async restore(dir) { return this[NATIVE].restoreAsync(String(dir)); }
+  restoreSync(dir) { this[NATIVE].restore(String(dir)); }
+  /**
+   * Checks every checksum, key order and level invariant. Resolves to the report when
+   * everything is intact; rejects with SkvError (SKV_ECORRUPT, SKV_EIO) whose `report` holds
+   * the report when problems were found.
+   */
+  async check() { return this[NATIVE].checkAsync(); }
+  checkSync() { return this[NATIVE].check(); }
+
   /** A property as text: 'stats', 'sequence', 'timestamp', 'level-files'... (README). */
   property(name) { return this[NATIVE].property(String(name)); }
 }

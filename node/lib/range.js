@@ -1,7 +1,8 @@
-// range.js — txn.range(lo, hi, options): the entries of [lo, hi) as an iterable (for...of)
-// and an async iterable (for await...of, each batch read off the event loop). Each iteration
-// opens its own cursor when it starts, reads batches that grow from 16 to 1024 entries, and
-// closes the cursor when it ends, also on break, return or throw.
+// range.js — txn.range(lo, hi, options) and txn.history(lo, hi, options): the entries of
+// [lo, hi), or their versions, as an iterable (for...of) and an async iterable (for
+// await...of, each batch read off the event loop). Each iteration opens its own cursor when
+// it starts, reads batches that grow from 16 to 1024 entries, and closes the cursor when it
+// ends, also on break, return or throw.
 'use strict';
 
 const { iterFlags } = require('./args');
@@ -21,17 +22,13 @@ function checkLimit(limit) {
   return limit;
 }
 
-class Range {
-  constructor(txn, lo, hi, options = {}) {
+// What Range and History share: iteration over the batches of a fresh cursor per loop.
+class Batches {
+  constructor(txn, lo, hi, limit) {
     this.txn = txn;
     this.lo = lo ?? undefined;
     this.hi = hi ?? undefined;
-    this.flags = iterFlags(options);
-    this.limit = checkLimit(options.limit);
-  }
-
-  _open() {
-    return new Cursor(this.txn._cursorNative(this.lo, this.hi, this.flags), this.txn);
+    this.limit = limit;
   }
 
   *[Symbol.iterator]() {
@@ -78,4 +75,27 @@ class Range {
   }
 }
 
-module.exports = { Range };
+class Range extends Batches {
+  constructor(txn, lo, hi, options = {}) {
+    super(txn, lo, hi, checkLimit(options.limit));
+    this.flags = iterFlags(options);
+  }
+
+  _open() {
+    return new Cursor(this.txn._cursorNative(this.lo, this.hi, this.flags), this.txn);
+  }
+}
+
+// The versions of [lo, hi): the engine applies the limit (it counts versions).
+class History extends Batches {
+  constructor(txn, lo, hi, options = {}) {
+    super(txn, lo, hi, Infinity);
+    this.options = options;
+  }
+
+  _open() {
+    return this.txn._historyCursor(this.lo, this.hi, this.options);
+  }
+}
+
+module.exports = { Range, History, checkLimit };

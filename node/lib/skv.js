@@ -8,7 +8,7 @@ const { Options, nativeOptions } = require('./options');
 const { DB } = require('./db');
 const { Txn } = require('./txn');
 const { Cursor } = require('./cursor');
-const { Range } = require('./range');
+const { Range, History } = require('./range');
 
 function checkPath(path) {
   if (path instanceof URL) path = require('node:url').fileURLToPath(path);
@@ -36,14 +36,32 @@ function openSync(path, options) {
   return new DB(native.open(path, nativeOptions(options)), path);
 }
 
+/**
+ * The integrity check of a closed database directory (nothing is written): resolves to the
+ * report when intact, rejects with SkvError (with `report`) otherwise. options as for open
+ * (level_count and wal_recovery_mode matter).
+ */
+async function checkDir(path, options) {
+  path = checkPath(path);
+  return native.checkDirAsync(path, nativeOptions(options));
+}
+
+function checkDirSync(path, options) {
+  path = checkPath(path);
+  return native.checkDir(path, nativeOptions(options));
+}
+
 module.exports = {
   open,
   openSync,
+  checkDir,
+  checkDirSync,
   Options,
   DB,
   Txn,
   Cursor,
   Range,
+  History,
   SkvError,
   Error: SkvError,
   /** error name -> code, as skv.h defines them */

@@ -5,9 +5,11 @@
 'use strict';
 
 const { fromScratch } = require('./native');
-const { iterFlags, durability } = require('./args');
+const { iterFlags, durability, historyFlags, timestamp } = require('./args');
 const { Cursor } = require('./cursor');
-const { Range } = require('./range');
+const { Range, History, checkLimit } = require('./range');
+
+const U64_MAX = (1n << 64n) - 1n;
 
 const NATIVE = Symbol('skv.native');
 
@@ -22,6 +24,11 @@ class Txn {
 
   /** The value of key (its own writes first), or undefined when absent. */
   get(key) { return fromScratch(this[NATIVE].get(key)); }
+  /**
+   * The value of key as of timestamp ts (BigInt or Number, ns since the Unix epoch), or
+   * undefined. Needs the enable_versioning option (else SKV_ENOTSUP).
+   */
+  getAt(key, ts) { return fromScratch(this[NATIVE].getAt(key, ts)); }
   /** Buffers key = value (empty values allowed); visible to others after commit. */
   set(key, value) { this[NATIVE].set(key, value); }
   /** set with an explicit version timestamp (ns since the Unix epoch, BigInt or Number). */
@@ -79,6 +86,26 @@ class Txn {
   scan(lo, hi, options, fn) {
     if (typeof options === 'function') [options, fn] = [undefined, options];
     this[NATIVE].scan(lo, hi, iterFlags(options), options?.limit, fn);
+  }
+
+  /**
+   * The versions of the keys of [lo, hi) as an iterable and async iterable of
+   * {key, value, timestamp, kind}: keys ascending, each key's versions newest first.
+   * options: tsFrom, tsTo (inclusive; default all), tombstones (soft deletes as versions of
+   * kind 'softDelete'), limit (versions; 0 = all), reverse, keysOnly. Needs enable_versioning.
+   */
+  history(lo, hi, options) { return new History(this, lo, hi, options); }
+
+  /** A cursor over the same versions, with version() for the current one's timestamp and kind. */
+  historyCursor(lo, hi, options) { return this._historyCursor(lo, hi, options); }
+
+  _historyCursor(lo, hi, options = {}) {
+    const from = timestamp(options.tsFrom, 0n, 'tsFrom');
+    const to = timestamp(options.tsTo, U64_MAX, 'tsTo');
+    const limit = checkLimit(options.limit);
+    const native = this[NATIVE].history(lo, hi, from, to, historyFlags(options),
+      limit === Infinity ? 0 : limit);
+    return new Cursor(native, this, true);
   }
 
   _cursorNative(lo, hi, flags) { return this[NATIVE].cursor(lo, hi, flags); }

@@ -71,6 +71,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("Options", options);
     exports.Set("open", Napi::Function::New(env, Db::Open, "open"));
     exports.Set("openAsync", Napi::Function::New(env, Db::OpenAsync, "openAsync"));
+    exports.Set("checkDir", Napi::Function::New(env, Db::CheckDir, "checkDir"));
+    exports.Set("checkDirAsync", Napi::Function::New(env, Db::CheckDirAsync, "checkDirAsync"));
     exports.Set("versionNumber", Napi::Function::New(env, VersionNumber, "versionNumber"));
     exports.Set("versionString", Napi::Function::New(env, VersionString, "versionString"));
     exports.Set("abiVersion", Napi::Function::New(env, AbiVersion, "abiVersion"));

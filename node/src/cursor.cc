@@ -19,6 +19,7 @@ Napi::Function Cursor::Class(Napi::Env env) {
                            InstanceMethod<&Cursor::Seek>("seek"),
                            InstanceMethod<&Cursor::Key>("key"),
                            InstanceMethod<&Cursor::Value>("value"),
+                           InstanceMethod<&Cursor::Version>("version"),
                            InstanceMethod<&Cursor::ReadBatch>("readBatch"),
                            InstanceMethod<&Cursor::ReadBatchAsync>("readBatchAsync"),
                            InstanceMethod<&Cursor::Close>("close"),
@@ -99,6 +100,22 @@ Napi::Value Cursor::Value(const Napi::CallbackInfo &info) {
     return CopyBuffer(env, p, n);
 }
 
+// version(): [timestamp (BigInt), kind (SKV_KIND_*)] of the current version of a history
+// cursor; undefined when not on one.
+Napi::Value Cursor::Version(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    TxnLock lock(env, txn_);
+    uint64_t ts;
+    int kind;
+    int rc = skv_iter_version(Handle(env), &ts, &kind);
+    if (rc == SKV_NOTFOUND) return env.Undefined();
+    Check(env, rc);
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::BigInt::New(env, ts));
+    out.Set(1u, Napi::Number::New(env, kind));
+    return out;
+}
+
 Napi::Value Cursor::Close(const Napi::CallbackInfo &info) {
     std::lock_guard<std::recursive_mutex> lock(txn_->mu);
     if (it_) skv_iter_free(it_);
@@ -108,13 +125,62 @@ Napi::Value Cursor::Close(const Napi::CallbackInfo &info) {
 
 int Cursor::Batch(size_t maxEntries, size_t maxBytes, std::string &out, std::string &msg) {
     out.clear();
-    const void *buf;
-    size_t len, count;
-    int rc = skv_iter_read_batch(it_, maxEntries, maxBytes, &buf, &len, &count);
-    if (rc == SKV_OK) out.assign(static_cast<const char *>(buf), len);
+    int rc;
+    if (history_) {
+        rc = BatchVersions(maxEntries, maxBytes, out);
+    } else {
+        const void *buf;
+        size_t len, count;
+        rc = skv_iter_read_batch(it_, maxEntries, maxBytes, &buf, &len, &count);
+        if (rc == SKV_OK) out.assign(static_cast<const char *>(buf), len);
+    }
     started_ = true;
     if (rc != SKV_OK && rc != SKV_NOTFOUND) msg = skv_errmsg();
     return rc;
+}
+
+namespace {
+void PutU32(std::string &out, uint32_t v) {
+    for (int i = 0; i < 4; i++) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutU64(std::string &out, uint64_t v) {
+    for (int i = 0; i < 8; i++) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+} // namespace
+
+// skv_iter_read_batch for a history cursor, which also needs each version's timestamp and
+// kind: the same walk (from the current version, from the first when never positioned, and
+// standing after the last one taken) over skv_iter_key/value/version/next. Entries are laid
+// out as [klen u32][vlen u32][kind u32][ts u64][key][value], little-endian.
+int Cursor::BatchVersions(size_t maxEntries, size_t maxBytes, std::string &out) {
+    const void *k, *v;
+    size_t klen, vlen;
+    int rc = skv_iter_key(it_, &k, &klen);
+    if (rc == SKV_NOTFOUND && !started_) rc = skv_iter_first(it_);
+    size_t count = 0, complete = 0;
+    while (rc == SKV_OK) {
+        uint64_t ts;
+        int kind;
+        if ((rc = skv_iter_key(it_, &k, &klen)) != SKV_OK) break;
+        PutU32(out, static_cast<uint32_t>(klen));
+        size_t at = out.size();
+        PutU32(out, 0);
+        if ((rc = skv_iter_version(it_, &ts, &kind)) != SKV_OK) break;
+        PutU32(out, static_cast<uint32_t>(kind));
+        PutU64(out, ts);
+        out.append(static_cast<const char *>(k), klen);
+        if ((rc = skv_iter_value(it_, &v, &vlen)) != SKV_OK) break; // k is stale from here
+        for (int i = 0; i < 4; i++) out[at + i] = static_cast<char>(vlen >> (8 * i));
+        out.append(static_cast<const char *>(v), vlen);
+        count++;
+        complete = out.size();
+        rc = skv_iter_next(it_);
+        if ((maxEntries && count >= maxEntries) || (maxBytes && out.size() >= maxBytes)) break;
+    }
+    if (rc == SKV_OK || rc == SKV_NOTFOUND) return count ? SKV_OK : SKV_NOTFOUND;
+    if (!count) return rc;
+    out.resize(complete); // the entries before an error now, the error at the next call
+    return SKV_OK;
 }
 
 // readBatch(maxEntries, maxBytes): the next entries as one Buffer (layout of

@@ -29,6 +29,7 @@ class Cursor : public Napi::ObjectWrap<Cursor> {
     Napi::Value Seek(const Napi::CallbackInfo &info);
     Napi::Value Key(const Napi::CallbackInfo &info);
     Napi::Value Value(const Napi::CallbackInfo &info);
+    Napi::Value Version(const Napi::CallbackInfo &info);
     Napi::Value ReadBatch(const Napi::CallbackInfo &info);
     Napi::Value ReadBatchAsync(const Napi::CallbackInfo &info);
     Napi::Value Close(const Napi::CallbackInfo &info);
@@ -36,6 +37,7 @@ class Cursor : public Napi::ObjectWrap<Cursor> {
     // One batch into `out` (any thread, txn lock held): SKV_OK, SKV_NOTFOUND at the end, or
     // an error with its message in `msg`.
     int Batch(size_t maxEntries, size_t maxBytes, std::string &out, std::string &msg);
+    int BatchVersions(size_t maxEntries, size_t maxBytes, std::string &out);
 
     std::shared_ptr<TxnCore> txn_;
     skv_iter *it_ = nullptr;

@@ -84,6 +84,12 @@ Napi::Function Db::Class(Napi::Env env) {
                            InstanceMethod<&Db::Sync>("sync"),
                            InstanceMethod<&Db::SyncAsync>("syncAsync"),
                            InstanceMethod<&Db::Property>("property"),
+                           InstanceMethod<&Db::Checkpoint>("checkpoint"),
+                           InstanceMethod<&Db::CheckpointAsync>("checkpointAsync"),
+                           InstanceMethod<&Db::Restore>("restore"),
+                           InstanceMethod<&Db::RestoreAsync>("restoreAsync"),
+                           InstanceMethod<&Db::Verify>("check"),
+                           InstanceMethod<&Db::VerifyAsync>("checkAsync"),
                            InstanceMethod<&Db::Begin>("begin"),
                            InstanceMethod<&Db::IsClosed>("closed"),
                        });
@@ -229,6 +235,123 @@ Napi::Value Db::CompactAsync(const Napi::CallbackInfo &info) {
 Napi::Value Db::Sync(const Napi::CallbackInfo &info) { return RunSync(info, skv_sync, "skv_sync"); }
 Napi::Value Db::SyncAsync(const Napi::CallbackInfo &info) {
     return RunAsync(info, skv_sync, "skv_sync");
+}
+
+// checkpoint(dir) / restore(dir): one call with a directory, here or on the pool.
+Napi::Value Db::RunDir(const Napi::CallbackInfo &info, int (*fn)(skv_db *, const char *),
+                       const char *name, bool async) {
+    Napi::Env env = info.Env();
+    std::string dir = info[0].As<Napi::String>().Utf8Value();
+    std::shared_ptr<DbCore> core = Live(env, name);
+    if (!async) {
+        Check(env, fn(core->db, dir.c_str()));
+        return env.Undefined();
+    }
+    auto call = std::make_shared<PoolCall>(core);
+    return Work::Queue(env,
+                       [core, call, fn, dir]() mutable {
+                           int rc = fn(core->db, dir.c_str());
+                           call.reset();
+                           return rc;
+                       },
+                       nullptr, {info.This().As<Napi::Object>()});
+}
+
+Napi::Value Db::Checkpoint(const Napi::CallbackInfo &info) {
+    return RunDir(info, skv_checkpoint, "skv_checkpoint", false);
+}
+Napi::Value Db::CheckpointAsync(const Napi::CallbackInfo &info) {
+    return RunDir(info, skv_checkpoint, "skv_checkpoint", true);
+}
+Napi::Value Db::Restore(const Napi::CallbackInfo &info) {
+    return RunDir(info, skv_restore, "skv_restore", false);
+}
+Napi::Value Db::RestoreAsync(const Napi::CallbackInfo &info) {
+    return RunDir(info, skv_restore, "skv_restore", true);
+}
+
+namespace {
+
+// The outcome of an integrity check: the report text when it ran.
+struct CheckResult {
+    int rc = SKV_OK;
+    std::string msg, report;
+    bool hasReport = false;
+
+    void Take(int code, char *text) {
+        rc = code;
+        if (rc) msg = skv_errmsg();
+        if (text) {
+            report = text;
+            hasReport = true;
+            skv_free(text);
+        }
+    }
+    // The report when everything is intact; else throws the SkvError, with `report` set when
+    // the check ran.
+    Napi::Value Settle(Napi::Env env) const {
+        if (rc == SKV_OK) return Napi::String::New(env, report);
+        Napi::Object err = Napi::Value(env, MakeError(env, rc, msg)).As<Napi::Object>();
+        if (hasReport) err.Set("report", Napi::String::New(env, report));
+        throw Napi::Error(env, err);
+    }
+};
+
+} // namespace
+
+Napi::Value Db::Verify(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    char *report = nullptr;
+    CheckResult r;
+    int rc = skv_check(Live(env, "skv_check")->db, &report);
+    r.Take(rc, report);
+    return r.Settle(env);
+}
+
+Napi::Value Db::VerifyAsync(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::shared_ptr<DbCore> core = Live(env, "skv_check");
+    auto call = std::make_shared<PoolCall>(core);
+    auto r = std::make_shared<CheckResult>();
+    return Work::Queue(
+        env,
+        [core, call, r]() mutable {
+            char *report = nullptr;
+            int rc = skv_check(core->db, &report);
+            r->Take(rc, report);
+            call.reset();
+            return SKV_OK;
+        },
+        [r](Napi::Env env) { return r->Settle(env); }, {info.This().As<Napi::Object>()});
+}
+
+// skv.checkDir(path, options?): the check of a closed database directory.
+Napi::Value Db::CheckDir(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    char *report = nullptr;
+    CheckResult r;
+    int rc = skv_check_dir(path.c_str(), Options::From(info[1]), &report);
+    r.Take(rc, report);
+    return r.Settle(env);
+}
+
+Napi::Value Db::CheckDirAsync(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    const skv_options *opts = Options::From(info[1]);
+    std::vector<Napi::Object> keep;
+    if (info[1].IsObject()) keep.push_back(info[1].As<Napi::Object>());
+    auto r = std::make_shared<CheckResult>();
+    return Work::Queue(
+        env,
+        [path, opts, r]() {
+            char *report = nullptr;
+            int rc = skv_check_dir(path.c_str(), opts, &report);
+            r->Take(rc, report);
+            return SKV_OK;
+        },
+        [r](Napi::Env env) { return r->Settle(env); }, keep);
 }
 
 Napi::Value Db::Property(const Napi::CallbackInfo &info) {

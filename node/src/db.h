@@ -68,6 +68,8 @@ class Db : public Napi::ObjectWrap<Db> {
     static Napi::Function Class(Napi::Env env);
     static Napi::Value Open(const Napi::CallbackInfo &info);
     static Napi::Value OpenAsync(const Napi::CallbackInfo &info);
+    static Napi::Value CheckDir(const Napi::CallbackInfo &info);
+    static Napi::Value CheckDirAsync(const Napi::CallbackInfo &info);
     explicit Db(const Napi::CallbackInfo &info);
     ~Db() override;
 
@@ -84,11 +86,19 @@ class Db : public Napi::ObjectWrap<Db> {
     Napi::Value Sync(const Napi::CallbackInfo &info);
     Napi::Value SyncAsync(const Napi::CallbackInfo &info);
     Napi::Value Property(const Napi::CallbackInfo &info);
+    Napi::Value Checkpoint(const Napi::CallbackInfo &info);
+    Napi::Value CheckpointAsync(const Napi::CallbackInfo &info);
+    Napi::Value Restore(const Napi::CallbackInfo &info);
+    Napi::Value RestoreAsync(const Napi::CallbackInfo &info);
+    Napi::Value Verify(const Napi::CallbackInfo &info);
+    Napi::Value VerifyAsync(const Napi::CallbackInfo &info);
     Napi::Value Begin(const Napi::CallbackInfo &info);
     Napi::Value IsClosed(const Napi::CallbackInfo &info);
 
     Napi::Value RunSync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);
     Napi::Value RunAsync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);
+    Napi::Value RunDir(const Napi::CallbackInfo &info, int (*fn)(skv_db *, const char *),
+                       const char *name, bool async);
 
     std::shared_ptr<DbCore> core_;
 };

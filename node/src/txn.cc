@@ -10,6 +10,8 @@ Napi::Function Txn::Class(Napi::Env env) {
     return DefineClass(env, "NativeTxn",
                        {
                            InstanceMethod<&Txn::Get>("get"),
+                           InstanceMethod<&Txn::GetAt>("getAt"),
+                           InstanceMethod<&Txn::History>("history"),
                            InstanceMethod<&Txn::Set>("set"),
                            InstanceMethod<&Txn::SetAt>("setAt"),
                            InstanceMethod<&Txn::Delete>("delete"),
@@ -55,6 +57,37 @@ Napi::Value Txn::Get(const Napi::CallbackInfo &info) {
     if (rc == SKV_NOTFOUND) return env.Undefined();
     Check(env, rc);
     return ScratchValue(env, val, vlen);
+}
+
+// getAt(key, ts): the value as of timestamp ts (time travel; needs enable_versioning).
+Napi::Value Txn::GetAt(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Bytes key(env, info[0], "key");
+    uint64_t ts = ToU64(env, info[1], "timestamp");
+    TxnLock lock(env, core_);
+    const void *val;
+    size_t vlen;
+    int rc = skv_txn_get_at(Handle(env), key.data(), key.size(), ts, &val, &vlen);
+    if (rc == SKV_NOTFOUND) return env.Undefined();
+    Check(env, rc);
+    return ScratchValue(env, val, vlen);
+}
+
+// history(lo, hi, tsFrom, tsTo, flags, limit): a cursor over the versions of [lo, hi) with
+// timestamps in [tsFrom, tsTo] (skv_txn_history).
+Napi::Value Txn::History(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Bytes lo, hi;
+    lo.Assign(env, info[0], "lower bound", true);
+    hi.Assign(env, info[1], "upper bound", true);
+    uint64_t from = ToU64(env, info[2], "tsFrom"), to = ToU64(env, info[3], "tsTo");
+    unsigned flags = info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
+    size_t limit = ToSize(env, info[5], "limit");
+    TxnLock lock(env, core_);
+    skv_iter *it;
+    Check(env, skv_txn_history(Handle(env), lo.data(), lo.size(), hi.data(), hi.size(), from, to,
+                               flags, limit, &it));
+    return Cursor::Wrap(env, it, core_, true);
 }
 
 Napi::Value Txn::Set(const Napi::CallbackInfo &info) {

@@ -49,6 +49,8 @@ class Txn : public Napi::ObjectWrap<Txn> {
     skv_txn *Handle(Napi::Env env);
 
     Napi::Value Get(const Napi::CallbackInfo &info);
+    Napi::Value GetAt(const Napi::CallbackInfo &info);
+    Napi::Value History(const Napi::CallbackInfo &info);
     Napi::Value Set(const Napi::CallbackInfo &info);
     Napi::Value SetAt(const Napi::CallbackInfo &info);
     Napi::Value Delete(const Napi::CallbackInfo &info);

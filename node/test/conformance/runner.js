@@ -78,6 +78,36 @@ function iterOptions(flags = []) {
   return { reverse: flags.includes('reverse'), keysOnly: flags.includes('keys_only') };
 }
 
+function historyOptions(ctx, s) {
+  return {
+    ...iterOptions(s.flags),
+    tombstones: (s.flags ?? []).includes('tombstones'),
+    tsFrom: s.from === undefined ? undefined : u64(s.from, ctx.vars),
+    tsTo: s.to === undefined ? undefined : u64(s.to, ctx.vars),
+    limit: s.limit,
+  };
+}
+
+const KIND_NAMES = { set: 'set', soft_delete: 'softDelete', replace: 'replace' };
+
+// A version read ({key, value, timestamp, kind}) against an expected one of a case.
+function versionDiffers(ctx, got, want) {
+  if (!sameBytes(got.key, want.key)) return 'key';
+  if (want.value !== undefined && !sameBytes(got.value, want.value)) return 'value';
+  if (want.ts !== undefined && got.timestamp !== u64(want.ts, ctx.vars)) return 'ts';
+  if (want.kind !== undefined && got.kind !== KIND_NAMES[want.kind]) return 'kind';
+  return null;
+}
+
+function fmtVersions(list) {
+  const parts = list.slice(0, 8).map((v) => `${show(v.key)}=${show(v.value)}@${v.timestamp}/${v.kind}`);
+  return `[${parts.join(', ')}${list.length > 8 ? `, ... ${list.length} in all` : ''}]`;
+}
+
+function bounds(s) {
+  return [s.lo === undefined ? undefined : bytesArg(s.lo), s.hi === undefined ? undefined : bytesArg(s.hi)];
+}
+
 // Lets every reaction of an already settled promise run: a commit whose promise settles
 // here was settled inside the call (an engine callback is only delivered from the event
 // loop, never during this microtask drain).
@@ -364,7 +394,7 @@ const OPS = {
       for (;;) {
         const batch = cursor.readBatch(s.batch ?? 2, s.batch_bytes ?? 0);
         if (batch.length === 0) return;
-        got.push(...batch);
+        for (const e of batch) got.push(Array.isArray(e) ? e : [e.key, e.value]);
       }
     });
     if (r.name === 'SKV_OK') compareList(s, got);
@@ -373,6 +403,67 @@ const OPS = {
   async iter_free(ctx, s) {
     ctx.iter(s).close();
     ctx.iters.delete(s.iter);
+  },
+
+  async get_at(ctx, s) {
+    const r = await outcome(() => ctx.txn(s).getAt(bytesArg(s.key), u64(s.ts, ctx.vars)));
+    const name = r.name === 'SKV_OK' && r.value === undefined ? 'SKV_NOTFOUND' : r.name;
+    checkName(s, name);
+    if (name === 'SKV_OK') compareEntry({ value: s.value }, undefined, r.value);
+  },
+
+  async history(ctx, s) {
+    const txn = ctx.txn(s);
+    const [lo, hi] = bounds(s);
+    const r = await call(s, () => Array.from(txn.history(lo, hi, historyOptions(ctx, s))));
+    if (r.name !== 'SKV_OK') return;
+    const got = r.value, want = s.entries ?? [];
+    const bad = got.length !== want.length ? 'length' : got.map((v, i) => versionDiffers(ctx, v, want[i])).find((d) => d);
+    if (bad) {
+      const fmtWant = want.map((w) => ({ key: bytesOf(w.key), value: w.value === undefined ? undefined : bytesOf(w.value),
+        timestamp: w.ts === undefined ? '?' : u64(w.ts, ctx.vars), kind: w.kind ?? '?' }));
+      throw new CaseError(`expected versions ${fmtVersions(fmtWant)}, got ${fmtVersions(got)}`);
+    }
+  },
+
+  async history_open(ctx, s) {
+    if (ctx.iters.has(s.iter)) throw new CaseError(`iter "${s.iter}" is still bound`);
+    const txn = ctx.txn(s);
+    const [lo, hi] = bounds(s);
+    const r = await call(s, () => txn.historyCursor(lo, hi, historyOptions(ctx, s)));
+    if (r.name === 'SKV_OK') ctx.iters.set(s.iter, r.value);
+  },
+
+  async iter_version(ctx, s) {
+    const r = await outcome(() => ctx.iter(s).version());
+    const name = r.name === 'SKV_OK' && r.value === undefined ? 'SKV_NOTFOUND' : r.name;
+    checkName(s, name);
+    if (name !== 'SKV_OK') return;
+    if (s.ts !== undefined && r.value.timestamp !== u64(s.ts, ctx.vars)) {
+      throw new CaseError(`expected ts ${u64(s.ts, ctx.vars)}, got ${r.value.timestamp}`);
+    }
+    if (s.kind !== undefined && r.value.kind !== KIND_NAMES[s.kind]) {
+      throw new CaseError(`expected kind ${s.kind}, got ${r.value.kind}`);
+    }
+  },
+
+  async checkpoint(ctx, s) { await call(s, () => ctx.db(s).db.checkpoint(ctx.dbPath(s.dir))); },
+  async restore(ctx, s) { await call(s, () => ctx.db(s).db.restore(ctx.dbPath(s.dir))); },
+
+  async check(ctx, s) {
+    let report;
+    const r = await call(s, async () => {
+      try {
+        report = s.db !== undefined ? await ctx.db(s).db.check() : await skv.checkDir(ctx.dbPath(s.path));
+      } catch (e) {
+        report = e.report;
+        throw e;
+      }
+    });
+    void r;
+    if (s.report_has !== undefined && !(report ?? '').includes(s.report_has)) {
+      throw new CaseError(`expected a report with ${JSON.stringify(s.report_has)}, got ${JSON.stringify(report ?? null)}`);
+    }
   },
 
   async scan(ctx, s) {

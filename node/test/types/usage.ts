@@ -18,7 +18,19 @@ async function main(): Promise<void> {
   for await (const [k] of ro.range(undefined, undefined, { keysOnly: true })) void k;
   const c: skv.Cursor = ro.cursor(null, 'm');
   const moved: boolean = c.first();
-  const entries: Array<[Buffer, Buffer]> = c.readBatch(10, 0);
+  const entries = c.readBatch(10, 0);
+  const old: Buffer | undefined = ro.getAt('k', 1700000000000000000n);
+  for (const ver of ro.history('a', 'b', { tsFrom: 0, tsTo: 10n ** 19n, tombstones: true, limit: 5 })) {
+    const ts: bigint = ver.timestamp;
+    const kind: skv.VersionKind = ver.kind;
+    void ts, kind;
+  }
+  const hc = ro.historyCursor();
+  if (hc.first()) void hc.version()?.timestamp;
+  await db.checkpoint('/tmp/ck');
+  const report: string = await db.check();
+  const dirReport: string = skv.checkDirSync('/tmp/ck');
+  void old, report, dirReport;
   c.close();
   ro.scan('a', null, { limit: 3 }, (key, value) => key.length > value.length);
   const n: number = await db.transaction(async (t) => { t.set('a', 'b'); return 1; });
