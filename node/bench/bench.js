@@ -14,7 +14,7 @@ const path = require('node:path');
 const skv = require('..');
 
 function args() {
-  const a = { keys: 100000, gets: 1000000, commits: 5000, ranges: 2000, concurrent: 10000,
+  const a = { keys: 100000, gets: 1000000, commits: 5000, ranges: 300, concurrent: 10000,
     dir: null, json: false };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
