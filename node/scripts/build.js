@@ -57,6 +57,7 @@ function config() {
   const cflags = ['-std=c11', ...common, '-Wall', '-Wextra', ...splitFlags(process.env.CFLAGS)];
   const cxxflags = ['-std=c++17', ...common, '-fvisibility-inlines-hidden', '-Wall', '-Wextra',
     '-Wno-unused-parameter', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS',
+    '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
     '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${require('node-api-headers').include_dir}`, `-I${packageDir('node-addon-api')}`,
     ...splitFlags(process.env.CXXFLAGS)];

@@ -25,6 +25,17 @@ void DbCore::WaitPoolCalls() {
     cv.wait(lock, [this] { return inflight == 0; });
 }
 
+void DbCore::SetCloseRunning(bool running) {
+    std::lock_guard<std::mutex> lock(mu);
+    closeRunning = running;
+    if (!running) cv.notify_all();
+}
+
+void DbCore::WaitClose() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [this] { return !closeRunning; });
+}
+
 namespace {
 
 struct HookArg {
@@ -41,6 +52,8 @@ void CloseAtTeardown(void *arg) {
         core->closing = true;
         core->WaitPoolCalls();
         skv_close(core->db);
+    } else {
+        core->WaitClose(); // an async close may still be calling back through the channel
     }
     if (!core->released) {
         core->released = true;
@@ -184,12 +197,14 @@ Napi::Value Db::CloseAsync(const Napi::CallbackInfo &info) {
         std::string msg;
     };
     auto result = std::make_shared<Result>();
+    core->SetCloseRunning(true);
     Work::Queue(
         env,
         [core, result]() {
             core->WaitPoolCalls();
             result->rc = skv_close(core->db);
             if (result->rc) result->msg = skv_errmsg();
+            core->SetCloseRunning(false);
             return SKV_OK;
         },
         nullptr, {info.This().As<Napi::Object>()},

@@ -33,10 +33,13 @@ struct DbCore {
     std::mutex mu;
     std::condition_variable cv;
     int inflight = 0;
+    bool closeRunning = false; // an async close is in skv_close on the pool
 
     void BeginPoolCall();
     void EndPoolCall();
     void WaitPoolCalls();
+    void SetCloseRunning(bool running);
+    void WaitClose();
 };
 
 // Marks a call on the pool for its whole life (constructed on the JS thread before queueing,

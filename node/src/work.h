@@ -21,39 +21,50 @@ class Work : public Napi::AsyncWorker {
     using Done = std::function<Napi::Value(Napi::Env)>;
     using Finish = std::function<void(Napi::Env, int)>;
 
-    static Napi::Promise Queue(Napi::Env env, Run run, Done done = nullptr,
-                               std::vector<Napi::Object> keep = {}, Finish finish = nullptr) {
+    static Napi::Value Queue(Napi::Env env, Run run, Done done = nullptr,
+                             std::vector<Napi::Object> keep = {}, Finish finish = nullptr) {
         auto *w = new Work(env, std::move(run), std::move(done), std::move(finish));
+        napi_value promise;
+        if (napi_create_promise(env, &w->deferred_, &promise) != napi_ok) {
+            delete w;
+            NAPI_THROW(Napi::Error::New(env, "skv: cannot create a promise"), Napi::Value());
+        }
         for (auto &o : keep) w->keep_.push_back(Napi::Persistent(o));
-        Napi::Promise p = w->deferred_.Promise();
         w->Napi::AsyncWorker::Queue();
-        return p;
+        return Napi::Value(env, promise);
     }
 
   private:
     Work(Napi::Env env, Run run, Done done, Finish finish)
-        : Napi::AsyncWorker(env, "skv"), deferred_(Napi::Promise::Deferred::New(env)),
-          run_(std::move(run)), done_(std::move(done)), finish_(std::move(finish)) {}
+        : Napi::AsyncWorker(env, "skv"), run_(std::move(run)), done_(std::move(done)),
+          finish_(std::move(finish)) {}
 
     void Execute() override {
         rc_ = run_();
         if (rc_ != SKV_OK) msg_ = skv_errmsg(); // the same pool thread as the failing call
     }
+    // Settles through the plain Node-API calls, which fail quietly (instead of throwing) when
+    // the environment is being torn down, e.g. a worker terminated with this call in flight.
     void OnOK() override {
-        Napi::Env env = Env();
-        if (finish_) finish_(env, rc_);
+        napi_env env = Env();
+        if (finish_) finish_(Env(), rc_);
         if (rc_ != SKV_OK) {
-            deferred_.Reject(Napi::Value(env, MakeError(env, rc_, msg_)));
+            napi_reject_deferred(env, deferred_, MakeError(env, rc_, msg_));
             return;
         }
+        napi_value value = nullptr;
         try {
-            deferred_.Resolve(done_ ? done_(env) : env.Undefined());
+            value = done_ ? static_cast<napi_value>(done_(Env())) : Env().Undefined();
         } catch (const Napi::Error &e) {
-            deferred_.Reject(e.Value());
+            napi_value err = e.Value();
+            if (!err) napi_get_undefined(env, &err);
+            napi_reject_deferred(env, deferred_, err);
+            return;
         }
+        napi_resolve_deferred(env, deferred_, value);
     }
 
-    Napi::Promise::Deferred deferred_;
+    napi_deferred deferred_ = nullptr;
     Run run_;
     Done done_;
     Finish finish_;

@@ -28,16 +28,18 @@ test('worker threads each use a database of their own at the same time', async (
   for (const r of results) await r.worker.terminate();
 });
 
-test('a worker terminated with its database open and commits pending', async (t) => {
-  const dir = path.join(tmpdir(t), 'w');
-  const { worker } = await runWorker({ dir, abandon: true });
-  assert.strictEqual(await worker.terminate(), 1);
-  // the environment's clean-up closed the database: the directory is free again
-  const db = await skv.open(dir);
-  const n = db.begin().range().toArray().length;
-  assert.ok(n <= 2000, `${n} commits landed`);
-  await db.close();
-});
+for (const abandon of ['commits', 'closing', 'iterating']) {
+  test(`a worker terminated with work in flight (${abandon})`, async (t) => {
+    const dir = path.join(tmpdir(t), 'w');
+    const { worker } = await runWorker({ dir, abandon });
+    assert.strictEqual(await worker.terminate(), 1);
+    // the environment's clean-up closed the database: the directory is free again
+    const db = await skv.open(dir);
+    const n = db.begin().range('k', 'l').toArray().length;
+    assert.ok(n <= 2000, `${n} commits landed`);
+    await db.close();
+  });
+}
 
 for (const mode of ['drain', 'exit']) {
   test(`a database left open at process exit (${mode})`, (t) => {
