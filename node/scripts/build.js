@@ -9,7 +9,7 @@
 // SKV_BUILD_JOBS (parallel compiles, default the number of CPUs), SKV_BUILD_DEBUG=1 (-O0 -g).
 'use strict';
 
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -31,6 +31,30 @@ function engineRoot() {
 
 function packageDir(name) {
   return path.dirname(require.resolve(`${name}/package.json`, { paths: [PKG] }));
+}
+
+// `npm install <directory>` links the directory without installing its dependencies: then
+// the two build dependencies are installed here first, from the npm registry (npm ci from
+// the checkout's lock file), by the npm that runs this script.
+function ensureBuildDeps() {
+  try {
+    packageDir('node-addon-api');
+    packageDir('node-api-headers');
+    return;
+  } catch {
+    // missing: install them below
+  }
+  const lock = fs.existsSync(path.join(PKG, 'package-lock.json'));
+  const args = lock ? ['ci', '--omit=dev', '--ignore-scripts'] : ['install', '--omit=dev', '--ignore-scripts', '--no-save'];
+  args.push('--no-audit', '--no-fund');
+  console.log(`skv build: installing node-addon-api and node-api-headers (npm ${args.join(' ')})`);
+  // the npm running us passes its settings as npm_* variables; the inner npm must use this
+  // directory, so only the registry and cache settings are kept
+  const keep = /^npm_config_(registry|cache|userconfig|globalconfig|offline|prefer_offline|proxy|https_proxy|noproxy|strict_ssl|cafile|ca|fetch_.*)$/i;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k)));
+  const npmCli = process.env.npm_execpath;
+  const [cmd, pre] = npmCli && /\.c?js$/.test(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
+  execFileSync(cmd, [...pre, ...args], { cwd: PKG, env, stdio: 'inherit' });
 }
 
 function listSources(dir, ext) {
@@ -144,6 +168,7 @@ async function parallel(tasks, jobs) {
 }
 
 async function main() {
+  ensureBuildDeps();
   const cfg = config();
   fs.mkdirSync(OBJ_DIR, { recursive: true });
   fs.mkdirSync(path.dirname(TARGET), { recursive: true });

@@ -58,8 +58,25 @@ test('npm pack, then npm install of the tarball in an empty project', { skip, ti
   assert.match(smoke(project), /smoke:v/);
 });
 
-test('npm install <directory> in an empty project', { skip, timeout: 600000 }, (t) => {
+// A fresh checkout: the repository's sources without node_modules or build output.
+function freshCheckout(t) {
+  const root = tmpdir(t);
+  const repo = path.join(PKG, '..');
+  const skipDirs = new Set(['node_modules', 'build', 'deps']);
+  fs.cpSync(path.join(repo, 'capi'), path.join(root, 'capi'), { recursive: true });
+  fs.cpSync(path.join(repo, 'engine'), path.join(root, 'engine'), { recursive: true });
+  fs.cpSync(path.join(repo, 'README.md'), path.join(root, 'README.md'));
+  fs.cpSync(PKG, path.join(root, 'node'), {
+    recursive: true,
+    filter: (src) => !skipDirs.has(path.basename(src)) || path.dirname(src) !== PKG,
+  });
+  return path.join(root, 'node');
+}
+
+test('npm install <directory> of a fresh checkout in an empty project', { skip, timeout: 600000 }, (t) => {
+  const dir = freshCheckout(t);
+  assert.ok(!fs.existsSync(path.join(dir, 'node_modules')) && !fs.existsSync(path.join(dir, 'build')));
   const project = emptyProject(t);
-  npm(['install', PKG], project);
+  npm(['install', dir], project);
   assert.match(smoke(project), /smoke:v/);
 });
