@@ -22,8 +22,8 @@ class DB {
    */
   begin(options = {}) {
     const mode = args.mode(options.mode);
-    const native = this[NATIVE].begin(mode, args.durability(options.durability));
-    return new Txn(native, this, MODE_NAMES[mode]);
+    const id = this[NATIVE].begin(mode, args.durability(options.durability));
+    return new Txn(id, this, MODE_NAMES[mode]);
   }
 
   /**

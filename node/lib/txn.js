@@ -4,18 +4,23 @@
 // event loop (skv_txn_commit_async), `txn.commitSync()` on this thread.
 'use strict';
 
-const { fromScratch } = require('./native');
+const native = require('./native');
+const { fromScratch } = native;
 const { iterFlags, durability, historyFlags, timestamp } = require('./args');
 const { Cursor } = require('./cursor');
 const { Range, History, checkLimit } = require('./range');
 
 const U64_MAX = (1n << 64n) - 1n;
 
-const NATIVE = Symbol('skv.native');
+const ID = Symbol('skv.txn');
+
+// A transaction dropped without being ended is rolled back and released when collected.
+const registry = new FinalizationRegistry((id) => native.txnRollback(id));
 
 class Txn {
-  constructor(native, db, mode) {
-    this[NATIVE] = native;
+  constructor(id, db, mode) {
+    this[ID] = id; // the addon's handle of the transaction
+    registry.register(this, id, this);
     /** The database the transaction belongs to. */
     this.db = db;
     /** 'readWrite', 'readOnly' or 'writeOnly'. */
@@ -23,28 +28,28 @@ class Txn {
   }
 
   /** The value of key (its own writes first), or undefined when absent. */
-  get(key) { return fromScratch(this[NATIVE].get(key)); }
+  get(key) { return fromScratch(native.txnGet(this[ID], key)); }
   /**
    * The value of key as of timestamp ts (BigInt or Number, ns since the Unix epoch), or
    * undefined. Needs the enable_versioning option (else SKV_ENOTSUP).
    */
-  getAt(key, ts) { return fromScratch(this[NATIVE].getAt(key, ts)); }
+  getAt(key, ts) { return fromScratch(native.txnGetAt(this[ID], key, ts)); }
   /** Buffers key = value (empty values allowed); visible to others after commit. */
-  set(key, value) { this[NATIVE].set(key, value); }
+  set(key, value) { native.txnSet(this[ID], key, value); }
   /** set with an explicit version timestamp (ns since the Unix epoch, BigInt or Number). */
-  setAt(key, value, timestamp) { this[NATIVE].setAt(key, value, timestamp); }
+  setAt(key, value, timestamp) { native.txnSetAt(this[ID], key, value, timestamp); }
   /** Hard delete: the key and its history. */
-  delete(key) { this[NATIVE].delete(key); }
+  delete(key) { native.txnDelete(this[ID], key); }
   /** Soft delete: a tombstone version; older versions stay in the history. */
-  softDelete(key) { this[NATIVE].softDelete(key); }
+  softDelete(key) { native.txnSoftDelete(this[ID], key); }
   /** A value that supersedes every older version of key. */
-  replace(key, value) { this[NATIVE].replace(key, value); }
+  replace(key, value) { native.txnReplace(this[ID], key, value); }
   /** Pushes a savepoint (they nest). */
-  savepoint() { this[NATIVE].savepoint(); }
+  savepoint() { native.txnSavepoint(this[ID]); }
   /** Drops the writes since the latest savepoint and pops it (SKV_ENOSAVEPOINT without one). */
-  rollbackToSavepoint() { this[NATIVE].rollbackToSavepoint(); }
+  rollbackToSavepoint() { native.txnRollbackToSavepoint(this[ID]); }
   /** 'eventual' (default) or 'immediate' (the commit waits for fsync). */
-  setDurability(value) { this[NATIVE].setDurability(durability(value)); }
+  setDurability(value) { native.txnSetDurability(this[ID], durability(value)); }
 
   /**
    * Commits off the event loop; resolves when the writes are committed (durable first with
@@ -54,19 +59,33 @@ class Txn {
    */
   commit() {
     try {
-      return this[NATIVE].commit();
+      const promise = native.txnCommit(this[ID]);
+      registry.unregister(this); // ended: the handle is released
+      return promise;
     } catch (e) {
       return Promise.reject(e); // errors reject, never throw
     }
   }
   /** Commits on this thread (blocks it for the commit, and for fsync with 'immediate'). */
-  commitSync() { this[NATIVE].commitSync(); }
+  commitSync() {
+    try {
+      native.txnCommitSync(this[ID]);
+    } finally {
+      registry.unregister(this); // ended whatever the commit returned
+    }
+  }
   /** Discards the writes and ends the transaction; a no-op once it has ended. */
-  rollback() { this[NATIVE].rollback(); }
+  rollback() {
+    native.txnRollback(this[ID]);
+    registry.unregister(this);
+  }
   /** Ends the transaction (rolling back if still open) and releases it now. */
-  close() { this[NATIVE].free(); }
+  close() {
+    native.txnRollback(this[ID]);
+    registry.unregister(this);
+  }
   /** True once committed, rolled back or closed, or when the database was closed. */
-  get ended() { return this[NATIVE].ended(); }
+  get ended() { return native.txnEnded(this[ID]); }
 
   /**
    * The entries of [lo, hi) (undefined = unbounded) as an iterable and async iterable of
@@ -85,7 +104,7 @@ class Txn {
    */
   scan(lo, hi, options, fn) {
     if (typeof options === 'function') [options, fn] = [undefined, options];
-    this[NATIVE].scan(lo, hi, iterFlags(options), options?.limit, fn);
+    native.txnScan(this[ID], lo, hi, iterFlags(options), options?.limit, fn);
   }
 
   /**
@@ -103,12 +122,12 @@ class Txn {
     const from = timestamp(options.tsFrom, 0n, 'tsFrom');
     const to = timestamp(options.tsTo, U64_MAX, 'tsTo');
     const limit = checkLimit(options.limit);
-    const native = this[NATIVE].history(lo, hi, from, to, historyFlags(options),
+    const cursor = native.txnHistory(this[ID], lo, hi, from, to, historyFlags(options),
       limit === Infinity ? 0 : limit);
-    return new Cursor(native, this, true);
+    return new Cursor(cursor, this, true);
   }
 
-  _cursorNative(lo, hi, flags) { return this[NATIVE].cursor(lo, hi, flags); }
+  _cursorNative(lo, hi, flags) { return native.txnCursor(this[ID], lo, hi, flags); }
 }
 
 if (Symbol.dispose) Txn.prototype[Symbol.dispose] = Txn.prototype.close;

@@ -8,6 +8,9 @@
 
 namespace skvnode {
 
+AddonData::AddonData() : txns(new TxnTable()) {}
+AddonData::~AddonData() = default; // live transactions are freed with the table
+
 AddonData *Data(napi_env env) {
     void *data = nullptr;
     napi_get_instance_data(env, &data);
@@ -62,13 +65,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     }
     auto *data = new AddonData();
     env.SetInstanceData<AddonData>(data); // deleted with the environment
-    Napi::Function db = Db::Class(env), txn = Txn::Class(env), cursor = Cursor::Class(env),
-                   options = Options::Class(env);
+    Napi::Function db = Db::Class(env), cursor = Cursor::Class(env), options = Options::Class(env);
     data->dbClass = Napi::Persistent(db);
-    data->txnClass = Napi::Persistent(txn);
     data->cursorClass = Napi::Persistent(cursor);
     data->optionsClass = Napi::Persistent(options);
     exports.Set("Options", options);
+    ExportTxnFunctions(env, exports);
     exports.Set("open", Napi::Function::New(env, Db::Open, "open"));
     exports.Set("openAsync", Napi::Function::New(env, Db::OpenAsync, "openAsync"));
     exports.Set("checkDir", Napi::Function::New(env, Db::CheckDir, "checkDir"));

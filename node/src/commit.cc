@@ -85,31 +85,34 @@ void SettleCloseWaiters(napi_env env, DbCore *core) {
     }
 }
 
-// txn.commit(): a promise settled when the engine has committed (or refused) the writes.
+// txnCommit(id): a promise settled when the engine has committed (or refused) the writes.
 // An error skv_txn_commit_async returns at once rejects the promise before it is returned.
-Napi::Value Txn::Commit(const Napi::CallbackInfo &info) {
+// The transaction has ended and its handle is released either way.
+Napi::Value TxnCommit(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    std::shared_ptr<TxnCore> core = TxnOf(info);
     napi_deferred deferred;
     napi_value promise;
     NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, &promise), Napi::Value());
     int rc;
     std::string msg;
-    std::shared_ptr<DbCore> db = core_->db;
+    std::shared_ptr<DbCore> db = core->db;
     {
-        TxnLock lock(env, core_);
-        if (!core_->txn || db->closing) {
+        TxnLock lock(env, core);
+        if (!core->txn || db->closing) {
             rc = SKV_ECLOSED;
             msg = db->closing ? "database is closed" : "transaction has ended";
         } else {
             auto *rec = new CommitRec{db->tsfn, deferred, SKV_OK};
-            rc = skv_txn_commit_async(core_->txn, OnCommitted, rec);
+            rc = skv_txn_commit_async(core->txn, OnCommitted, rec);
             if (rc != SKV_OK) {
                 msg = skv_errmsg();
                 delete rec;
             }
-            core_->End(); // ended either way
         }
+        core->End(); // ended either way
     }
+    ReleaseTxn(info);
     if (rc != SKV_OK)
         napi_reject_deferred(env, deferred, MakeError(env, rc, msg));
     else

@@ -12,12 +12,16 @@
 
 namespace skvnode {
 
-// Per environment (main thread or worker): the constructors the addon creates objects with
-// and the JavaScript error class (lib/errors.js) skv errors are made of.
+class TxnTable;
+
+// Per environment (main thread or worker): the constructors the addon creates objects with,
+// the JavaScript error class (lib/errors.js) skv errors are made of, and the transactions.
 struct AddonData {
+    AddonData();
+    ~AddonData();
+    std::unique_ptr<TxnTable> txns;
     Napi::FunctionReference errorClass;
     Napi::FunctionReference dbClass;
-    Napi::FunctionReference txnClass;
     Napi::FunctionReference cursorClass;
     Napi::FunctionReference optionsClass;
     // A Buffer the JavaScript side copies small values out of (lib/native.js): filling it

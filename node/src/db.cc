@@ -395,7 +395,7 @@ Napi::Value Db::Begin(const Napi::CallbackInfo &info) {
             ThrowWith(env, rc, msg);
         }
     }
-    return Txn::Wrap(env, txn, core);
+    return NewTxn(env, txn, core);
 }
 
 Napi::Value Db::IsClosed(const Napi::CallbackInfo &info) {

@@ -1,8 +1,9 @@
-// txn.h — the transaction handle: its shared state (TxnCore) and the JavaScript class.
+// txn.h — transactions: their shared state (TxnCore) and the table of their handles.
 #ifndef SKV_NODE_TXN_H
 #define SKV_NODE_TXN_H
 
 #include <mutex>
+#include <vector>
 
 #include "db.h"
 
@@ -38,37 +39,38 @@ class TxnLock {
     std::lock_guard<std::recursive_mutex> lock_;
 };
 
-class Txn : public Napi::ObjectWrap<Txn> {
+// Transactions are plain numbers on the JavaScript side (lib/txn.js): an index into this
+// per-environment table plus a generation, so that beginning one costs no wrapped object.
+// A handle is released when its transaction ends (commit, rollback, close) or when its Txn
+// object is collected (a FinalizationRegistry); a released handle answers SKV_ECLOSED.
+class TxnTable {
   public:
-    static Napi::Function Class(Napi::Env env);
-    static Napi::Object Wrap(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db);
-    explicit Txn(const Napi::CallbackInfo &info);
+    double Add(std::shared_ptr<TxnCore> core);
+    // The transaction of a live handle, or nullptr.
+    const std::shared_ptr<TxnCore> *Find(double id) const;
+    void Release(double id);
 
   private:
-    // The C handle for a call, or throws SKV_ECLOSED (ended, or its database closed).
-    skv_txn *Handle(Napi::Env env);
-
-    Napi::Value Get(const Napi::CallbackInfo &info);
-    Napi::Value GetAt(const Napi::CallbackInfo &info);
-    Napi::Value History(const Napi::CallbackInfo &info);
-    Napi::Value Set(const Napi::CallbackInfo &info);
-    Napi::Value SetAt(const Napi::CallbackInfo &info);
-    Napi::Value Delete(const Napi::CallbackInfo &info);
-    Napi::Value SoftDelete(const Napi::CallbackInfo &info);
-    Napi::Value Replace(const Napi::CallbackInfo &info);
-    Napi::Value Savepoint(const Napi::CallbackInfo &info);
-    Napi::Value RollbackToSavepoint(const Napi::CallbackInfo &info);
-    Napi::Value SetDurability(const Napi::CallbackInfo &info);
-    Napi::Value CommitSync(const Napi::CallbackInfo &info);
-    Napi::Value Commit(const Napi::CallbackInfo &info); // commit.cc
-    Napi::Value Rollback(const Napi::CallbackInfo &info);
-    Napi::Value Free(const Napi::CallbackInfo &info);
-    Napi::Value Ended(const Napi::CallbackInfo &info);
-    Napi::Value OpenCursor(const Napi::CallbackInfo &info);
-    Napi::Value Scan(const Napi::CallbackInfo &info);
-
-    std::shared_ptr<TxnCore> core_;
+    struct Slot {
+        std::shared_ptr<TxnCore> core;
+        uint32_t gen = 1;
+    };
+    std::vector<Slot> slots_;
+    std::vector<uint32_t> free_;
 };
+
+// Begins the transaction object of a new skv_txn: its handle (Db::Begin).
+Napi::Value NewTxn(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db);
+// The transaction whose handle is info[0]; SKV_ECLOSED once released.
+std::shared_ptr<TxnCore> TxnOf(const Napi::CallbackInfo &info);
+// Its C handle for a call; SKV_ECLOSED when it has ended or its database was closed.
+skv_txn *TxnHandle(Napi::Env env, const std::shared_ptr<TxnCore> &core);
+// Releases the handle info[0] (the transaction has ended).
+void ReleaseTxn(const Napi::CallbackInfo &info);
+// txn.commit(): commit.cc.
+Napi::Value TxnCommit(const Napi::CallbackInfo &info);
+// The transaction functions of the module (txnGet, txnSet, ... txnCommit).
+void ExportTxnFunctions(Napi::Env env, Napi::Object exports);
 
 } // namespace skvnode
 
