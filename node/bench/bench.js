@@ -190,9 +190,9 @@ async function benchRange(store, n, reps, useAsync) {
   return nsSince(t0) / reps;
 }
 
-// The best of ROUNDS measurements per store, the stores taking turns, so that a burst of
-// load on a shared machine does not fall on one store only.
-const ROUNDS = 3;
+// The best of ROUNDS (5, or SKV_BENCH_ROUNDS) measurements per store, the stores taking
+// turns, so that a burst of load on a shared machine does not fall on one store only.
+const ROUNDS = Number(process.env.SKV_BENCH_ROUNDS) || 5;
 async function best(stores, measure, higherIsBetter = false) {
   const out = {};
   for (let r = 0; r < ROUNDS; r++) {
