@@ -88,6 +88,13 @@ export declare class DB {
   /** True once close began. */
   readonly closed: boolean;
   begin(options?: BeginOptions): Txn;
+  /**
+   * key = value in the write-only transaction that gathers every put and delete of this turn
+   * of the event loop; resolves when it is committed (all the turn's writes together).
+   */
+  put(key: Bytes, value: Bytes, options?: { durability?: Durability }): Promise<void>;
+  /** A hard delete gathered like put. */
+  delete(key: Bytes, options?: { durability?: Durability }): Promise<void>;
   /** Runs fn in a transaction: commit when it returns (read-only: rollback), rollback when it throws. */
   transaction<T>(fn: (txn: Txn) => T | Promise<T>, options?: BeginOptions): Promise<T>;
   /** Closes off the event loop; settles after every pending commit promise. */

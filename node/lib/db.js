@@ -4,9 +4,17 @@
 'use strict';
 
 const args = require('./args');
+const { Batches } = require('./batch');
 const { Txn } = require('./txn');
 
 const NATIVE = Symbol('skv.native');
+
+function batchDurability(options) {
+  const d = options?.durability;
+  if (d === undefined) return 'eventual';
+  args.durability(d); // throws for an unknown name
+  return d;
+}
 const MODE_NAMES = ['readWrite', 'readOnly', 'writeOnly'];
 
 class DB {
@@ -14,6 +22,30 @@ class DB {
     this[NATIVE] = native;
     /** The directory the database was opened from. */
     this.path = path;
+    this._batches = new Batches(this);
+  }
+
+  /**
+   * Writes key = value in the write-only transaction that gathers every db.put and
+   * db.delete of this turn of the event loop (options.durability: 'eventual' or
+   * 'immediate'); resolves when it is committed. Writes of one turn commit together.
+   */
+  put(key, value, options) {
+    try {
+      if (value === undefined) throw new TypeError('skv: db.put needs a value');
+      return this._batches.write(batchDurability(options), key, value);
+    } catch (e) {
+      return Promise.reject(e); // errors reject, never throw
+    }
+  }
+
+  /** A hard delete gathered like db.put. */
+  delete(key, options) {
+    try {
+      return this._batches.write(batchDurability(options), key, undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -50,9 +82,15 @@ class DB {
    * durable (flush_on_close), releases the directory. Resolves once every pending
    * `txn.commit()` promise has settled. Live transactions then answer SKV_ECLOSED.
    */
-  async close() { return this[NATIVE].closeAsync(); }
+  async close() {
+    this._batches.flushAll(); // this turn's puts commit first
+    return this[NATIVE].closeAsync();
+  }
   /** close on this thread; pending commit promises settle afterwards. */
-  closeSync() { this[NATIVE].close(); }
+  closeSync() {
+    this._batches.flushAll();
+    this[NATIVE].close();
+  }
   /** True once close began. */
   get closed() { return this[NATIVE].closed(); }
 

@@ -142,3 +142,33 @@ test('breaking out of a loop closes its cursor (return()), also on throw', async
   assert.strictEqual(closes, 5);
   assert.ok(!txn.ended);
 });
+
+test('db.put and db.delete gather the writes of one turn into one commit', async (t) => {
+  const db = await fresh(t, { enableVersioning: true });
+  const puts = [];
+  for (let i = 0; i < 1000; i++) puts.push(db.put(`p${String(i).padStart(4, '0')}`, `v${i}`));
+  assert.strictEqual(new Set(puts).size, 1, 'one promise for the turn');
+  const removed = db.delete('p0001');
+  assert.strictEqual(removed, puts[0]);
+  const immediate = db.put('durable', 'yes', { durability: 'immediate' });
+  assert.notStrictEqual(immediate, puts[0], 'another durability, another batch');
+  await Promise.all([...puts, immediate]);
+  const r = db.begin({ mode: 'readOnly' });
+  assert.strictEqual(r.range('p', 'q').toArray().length, 999);
+  assert.strictEqual(r.get('p0999').toString(), 'v999');
+  assert.strictEqual(r.get('p0001'), undefined);
+  assert.strictEqual(r.get('durable').toString(), 'yes');
+  // the turn's writes share one commit timestamp: one transaction
+  const stamps = new Set(r.history('p', 'q').toArray().map((v) => v.timestamp));
+  assert.strictEqual(stamps.size, 1);
+  await assert.rejects(db.put('', 'v'), { code: 'SKV_EEMPTYKEY' });
+  await assert.rejects(db.put('k'), { name: 'TypeError' });
+  await assert.rejects(db.put('k', 'v', { durability: 'never' }), { code: 'ERR_INVALID_ARG_VALUE' });
+  const late = db.put('late', 'v'); // still in this turn when close begins: committed first
+  await db.close();
+  await late;
+  const again = await skv.open(db.path);
+  assert.strictEqual(again.begin().get('late').toString(), 'v');
+  await again.close();
+  await assert.rejects(db.put('after', 'close'), { code: 'SKV_ECLOSED' });
+});

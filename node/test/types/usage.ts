@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   void old, report, dirReport;
   c.close();
   ro.scan('a', null, { limit: 3 }, (key, value) => key.length > value.length);
+  await db.put('k', 'v', { durability: 'immediate' });
+  await db.delete(Buffer.from('k'));
   const n: number = await db.transaction(async (t) => { t.set('a', 'b'); return 1; });
   const sum: string = db.property('sequence');
   try {
