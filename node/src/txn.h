@@ -9,9 +9,9 @@
 
 namespace skvnode {
 
-// One transaction, shared by its Txn object and the cursors opened on it. The C handle is
-// used by one thread at a time: every call takes `mu` (cursors read batches on the thread
-// pool). A commit or rollback frees the C handle at once; the objects then answer
+// One transaction, shared by its handle in the TxnTable and the cursors opened on it. The C
+// handle is used by one thread at a time: every call takes `mu` (cursors read batches on the
+// thread pool). A commit or rollback frees the C handle at once; calls then answer
 // SKV_ECLOSED.
 struct TxnCore {
     std::recursive_mutex mu;
