@@ -15,7 +15,7 @@ ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
 .PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
-        bench-write test-go bench-go clean
+        bench-write test-go bench-go test-node bench-node clean
 
 all: build
 
@@ -31,7 +31,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan test-fuzz test-go
+test: test-format test-release test-abi test-asan test-tsan test-fuzz test-go test-node
 	@echo "make test: all passed"
 
 test-release: build
@@ -99,9 +99,21 @@ test-go: deps
 GO_BENCH_ARGS ?= -benchtime 2s
 bench-go: deps
 	cd go/bench && $(GO_ENV) $(GO) test -run '^$$' -bench . $(GO_BENCH_ARGS)
+# (f) the Node package (node/): builds the addon with the engine (incrementally, two jobs)
+# and runs its tests with node --test: the conformance suite through the Node API, API and
+# idiom tests, worker threads, exit and garbage collection, tsc on the declarations, and
+# npm pack / npm install into empty projects.
+test-node: deps
+	cd node && SKV_BUILD_JOBS=2 npm run build && npm test
+
+# the Node benchmark against lmdb-js and classic-level (installed in node/bench only)
+bench-node: deps
+	cd node && SKV_BUILD_JOBS=2 npm run build
+	cd node/bench && npm install --no-audit --no-fund && node bench.js $(BENCH_NODE_ARGS)
 
 bench-write: build
 	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(GO_DIR) skv-tour.db skv-bench.db
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(GO_DIR) skv-tour.db skv-bench.db \
+	    node/build

@@ -19,6 +19,13 @@ done
 
 packages=(gcc make clang clang-format git cmake ninja-build pkg-config libzstd-dev libxxhash-dev libcjson-dev
           binutils python3)
+# the Node package (node/): a C++ compiler for its addon; Node 18 or newer with npm (a Node
+# already on the PATH, e.g. from NodeSource, is used as it is)
+packages+=(g++)
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ] || ! command -v npm > /dev/null; then
+    packages+=(nodejs npm)
+fi
 # clang's sanitizer runtimes (ASan, UBSan, TSan) are only recommended by clang-14 on Debian 12.
 os_id=$(sed -n 's/^ID=//p' /etc/os-release 2>/dev/null | tr -d '"')
 os_version=$(sed -n 's/^VERSION_ID=//p' /etc/os-release 2>/dev/null | tr -d '"')
@@ -51,6 +58,17 @@ done
 if [ "$need_go" -eq 1 ]; then
     packages+=(golang-go ca-certificates)
 fi
+# the Node package's npm dependencies (node-addon-api, node-api-headers; typescript and
+# @types/node for the tests), from the npm registry, when node/package-lock.json changed
+node_deps() {
+    local dir
+    dir="$(dirname "${BASH_SOURCE[0]}")/../node"
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+        [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "install-deps: npm ci in node/"
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund)
+    fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -89,6 +107,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
         [ "$(id -u)" -eq 0 ] || sudo=(sudo)
         install_go_toolchain
     fi
+    node_deps
     exit 0
 fi
 
@@ -107,3 +126,4 @@ ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
 if [ "$need_go" -eq 1 ]; then
     install_go_toolchain
 fi
+node_deps

@@ -29,6 +29,7 @@ def emit_abi(api):
 # Language emitters: modules in bindings/ with emit(api) -> {relative path: content}.
 LANGUAGE_EMITTERS = [
     "emit_go",
+    "emit_node",
 ]
 
 

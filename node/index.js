@@ -1,0 +1,4 @@
+// index.js — `require('skv')`.
+'use strict';
+
+module.exports = require('./lib/skv');
