@@ -1,6 +1,7 @@
 # Makefile — the entry points: `make tour` (build everything, run the C API tour), `make test`
 # (every test: gcc release build, ABI checks, clang ASan+UBSan run of the whole suite, clang
-# TSan run of the concurrency tests), `make bench` (write benchmark). The real build is CMake
+# TSan run of the concurrency tests, the Python package's tests), `make bench` (write
+# benchmark), `make bench-python` (the Python package against py-lmdb and RocksDict). The real build is CMake
 # with Ninja; this file only chains the steps. .ci/install-deps.sh installs what is missing.
 
 CMAKE ?= cmake
@@ -8,13 +9,14 @@ CTEST ?= ctest
 GENERATOR := -G Ninja
 BENCH_ARGS ?=
 BENCH_WRITE_ARGS ?=
+BENCH_PYTHON_ARGS ?=
 
 RELEASE_DIR := build
 ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
 .PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
-        bench-write clean
+        bench-write test-python bench-python clean
 
 all: build
 
@@ -30,7 +32,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan test-fuzz
+test: test-format test-release test-abi test-asan test-tsan test-fuzz test-python
 	@echo "make test: all passed"
 
 test-release: build
@@ -78,5 +80,26 @@ bench:
 bench-write: build
 	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
+# (f) the Python package (python/): its generated files up to date with skv.h, an sdist built
+# from the checkout and installed into the virtual environment build-python/venv (pip
+# compiles the engine from the C sources the sdist carries, with no checkout around it),
+# then its pytest suite: every conformance case through the package, the API and idiom tests.
+PY_DIR := build-python
+PY_VENV := $(PY_DIR)/venv
+test-python: deps
+	python3 bindings/generate.py --check
+	rm -rf $(PY_DIR)/dist
+	$(PY_VENV)/bin/python -m build --sdist --no-isolation --outdir $(PY_DIR)/dist python
+	$(PY_VENV)/bin/python -m pip install -q --no-build-isolation --no-deps --force-reinstall \
+	    $(PY_DIR)/dist/skv-*.tar.gz
+	cd python && ../$(PY_VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# the peers (py-lmdb, RocksDict) go into their own environment, build-python/bench-venv
+bench-python: deps
+	./.ci/install-deps.sh --python-bench
+	$(PY_DIR)/bench-venv/bin/python -m pip install -q --no-build-isolation --no-deps \
+	    --force-reinstall ./python
+	$(PY_DIR)/bench-venv/bin/python python/bench/bench.py $(BENCH_PYTHON_ARGS)
+
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) skv-tour.db skv-bench.db
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(PY_DIR) skv-tour.db skv-bench.db

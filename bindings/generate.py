@@ -27,7 +27,9 @@ def emit_abi(api):
 
 
 # Language emitters: modules in bindings/ with emit(api) -> {relative path: content}.
-LANGUAGE_EMITTERS = []
+LANGUAGE_EMITTERS = [
+    "emit_python",
+]
 
 
 def outputs(api):

@@ -1,0 +1,154 @@
+"""build_ffi.py — the cffi build of the extension module skv._skv (out-of-line API mode).
+
+setup.py names it in `cffi_modules`, so `pip install ./python` and the wheel build compile
+the engine (one translation unit made of every engine and API-layer source) together with
+the cffi glue into one extension module; nothing is loaded at run time but libzstd.
+
+The C sources come from `csrc/` inside the package directory (an sdist carries them there,
+see setup.py) or, in a checkout, from the repository root. The declarations come from
+skv/_cdef.h, which bindings/generate.py writes from skv.h; the build stops when the skv.h it
+compiles against is not the one _cdef.h was generated from.
+"""
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from cffi import FFI
+
+HERE = Path(__file__).resolve().parent
+
+
+def c_root() -> Path:
+    """The directory holding capi/ and engine/: csrc/ of an sdist, else the checkout."""
+    for root in (HERE / "csrc", HERE.parent):
+        if (root / "capi" / "include" / "skv.h").is_file() and (root / "engine").is_dir():
+            return root
+    raise RuntimeError(
+        "skv: the C sources (capi/, engine/) were not found in "
+        f"{HERE / 'csrc'} or {HERE.parent}; build from a checkout or from the sdist"
+    )
+
+
+def c_sources(root: Path):
+    """Every C source of the library, in a stable order."""
+    return sorted(root.glob("engine/**/*.c")) + sorted((root / "capi").glob("*.c"))
+
+
+def check_header(root: Path) -> None:
+    """Refuses to build when skv.h differs from the header _cdef.h was generated from."""
+    abi = (HERE / "skv" / "_abi.py").read_text()
+    want = re.search(r'^HEADER_SHA256 = "([0-9a-f]{64})"$', abi, re.M).group(1)
+    header = root / "capi" / "include" / "skv.h"
+    got = hashlib.sha256(header.read_bytes()).hexdigest()
+    if got != want:
+        raise RuntimeError(
+            f"skv: {header} is not the header python/skv/_cdef.h and _abi.py were generated "
+            "from; run `python3 bindings/generate.py` in the repository and rebuild"
+        )
+
+
+def unity_source(root: Path) -> str:
+    """Writes the one translation unit that includes every engine source; returns its path
+    relative to the build's working directory when it lies below it."""
+    out_dir = HERE / "build" / "csrc"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "skv_engine.c"
+    text = "/* skv_engine.c — written by python/build_ffi.py: every skv C source, one unit. */\n"
+    text += "".join(f'#include "{p.as_posix()}"\n' for p in c_sources(root))
+    if not out.exists() or out.read_text() != text:
+        out.write_text(text)
+    try:
+        return os.path.relpath(out, os.getcwd())
+    except ValueError:
+        return str(out)
+
+
+# The package's own C glue, built only on functions of skv.h: reads that return the length
+# (or a negative error code) as the result and the bytes as char *, so that Python makes the
+# bytes object in one step; a batched read that also reports where each key and value lies
+# in the buffer; and the callbacks the engine calls into Python.
+GLUE_CDEF = """
+int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val);
+int64_t skvpy_iter_key(skv_iter *it, const char **key);
+int64_t skvpy_iter_value(skv_iter *it, const char **val);
+int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const char **buf,
+                     size_t *len, size_t *count, size_t *offs);
+extern "Python" void _skvpy_commit_done(void *user_data, int status);
+extern "Python" int _skvpy_scan_entry(void *user_data, const void *key, size_t klen,
+                                      const void *val, size_t vlen);
+"""
+
+GLUE_SOURCE = r"""
+#include "skv.h"
+
+static const char skvpy_empty[1] = "";
+
+static int64_t skvpy_view(int rc, const char **p, size_t n) {
+    if (rc) return rc;
+    if (!*p || !n) *p = skvpy_empty;
+    return (int64_t)n;
+}
+
+/* skv_txn_get: the value's length (>= 0) or an error code (< 0); *val points at it. */
+static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val) {
+    size_t n = 0;
+    int rc = skv_txn_get(txn, key, klen, (const void **)val, &n);
+    return skvpy_view(rc, val, n);
+}
+
+static int64_t skvpy_iter_key(skv_iter *it, const char **key) {
+    size_t n = 0;
+    int rc = skv_iter_key(it, (const void **)key, &n);
+    return skvpy_view(rc, key, n);
+}
+
+static int64_t skvpy_iter_value(skv_iter *it, const char **val) {
+    size_t n = 0;
+    int rc = skv_iter_value(it, (const void **)val, &n);
+    return skvpy_view(rc, val, n);
+}
+
+/* skv_iter_read_batch, then where entry i lies in *buf: its key in [offs[3i], offs[3i+1]),
+ * its value in [offs[3i+1], offs[3i+2]). max_entries must be > 0: offs holds
+ * 3 * max_entries offsets. */
+static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const char **buf,
+                            size_t *len, size_t *count, size_t *offs) {
+    int rc = skv_iter_read_batch(it, max_entries, max_bytes, (const void **)buf, len, count);
+    if (rc) return rc;
+    const unsigned char *p = (const unsigned char *)*buf;
+    size_t off = 0;
+    for (size_t i = 0; i < *count && i < max_entries; i++) {
+        size_t kl = (size_t)p[off] | (size_t)p[off + 1] << 8 | (size_t)p[off + 2] << 16 |
+                    (size_t)p[off + 3] << 24;
+        size_t vl = (size_t)p[off + 4] | (size_t)p[off + 5] << 8 | (size_t)p[off + 6] << 16 |
+                    (size_t)p[off + 7] << 24;
+        off += 8;
+        offs[3 * i] = off;
+        off += kl;
+        offs[3 * i + 1] = off;
+        off += vl;
+        offs[3 * i + 2] = off;
+    }
+    return 0;
+}
+"""
+
+ROOT = c_root()
+check_header(ROOT)
+
+ffibuilder = FFI()
+ffibuilder.cdef((HERE / "skv" / "_cdef.h").read_text() + GLUE_CDEF)
+ffibuilder.set_source(
+    "skv._skv",
+    GLUE_SOURCE,
+    sources=[unity_source(ROOT)],
+    include_dirs=[str(ROOT / "capi" / "include"), str(ROOT / "engine")],
+    define_macros=[("SKV_STATIC", "1"), ("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", "1")],
+    extra_compile_args=["-std=c11", "-fvisibility=hidden", "-pthread"],
+    extra_link_args=["-pthread"],
+    libraries=["zstd"],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)
