@@ -18,6 +18,8 @@ int skv_open(const char *path, const skv_options *opts, skv_db **out) {
         return skv__err(SKV_EINVAL,
                         "skv_open: l0_stall_threshold (%d) is below level0_max_files (%d)",
                         o.l0_stall_threshold, o.level0_max_files);
+    if (o.enable_versioned_index && !o.enable_versioning)
+        return skv__err(SKV_EINVAL, "skv_open: enable_versioned_index needs enable_versioning");
     return skv__db_open(path, &o, skv__env_posix(), out);
 }
 

@@ -7,6 +7,11 @@ static int capi_iter_check(skv_iter *it, const char *fn) {
     if (txn->state != SKV_TXN_OPEN)
         return skv__err(SKV_ECLOSED, "%s: the iterator's transaction has ended", fn);
     if (atomic_load(&txn->db->closed)) return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
+    if (txn->epoch != atomic_load(&txn->db->restores))
+        return skv__err(SKV_ECLOSED,
+                        "%s: the database was restored after the iterator's "
+                        "transaction began",
+                        fn);
     return SKV_OK;
 }
 
@@ -16,6 +21,9 @@ static int capi_range_check(skv_txn *txn, const void *lo, size_t lolen, const vo
     if (txn->state != SKV_TXN_OPEN)
         return skv__err(SKV_ECLOSED, "%s: transaction has already ended", fn);
     if (atomic_load(&txn->db->closed)) return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
+    if (txn->epoch != atomic_load(&txn->db->restores))
+        return skv__err(SKV_ECLOSED, "%s: the database was restored after the transaction began",
+                        fn);
     if (txn->mode == SKV_TXN_WRITE_ONLY)
         return skv__err(SKV_EWRITEONLY, "%s: transaction is write-only", fn);
     if ((!lo && lolen) || (!hi && hilen))

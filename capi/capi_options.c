@@ -20,8 +20,10 @@ static int opt_size(const char *name, const char *v, uint64_t lo, uint64_t hi, u
     const char *p = v;
     if (!*p) goto bad;
     for (; *p; p++) {
-        if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10) goto bad;
-        x = x * 10 + (uint64_t)(*p - '0');
+        if (*p < '0' || *p > '9') goto bad;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (x > (UINT64_MAX - d) / 10) goto bad;
+        x = x * 10 + d;
     }
     if (x < lo || x > hi) goto bad;
     *out = x;
@@ -117,6 +119,16 @@ static int capi_table_option(SkvDbOptions *o, const char *name, const char *valu
     return SKV_NOTFOUND;
 }
 
+/* The options of versioning; SKV_NOTFOUND when name is none of them. */
+static int capi_versioning_option(SkvDbOptions *o, const char *name, const char *value) {
+    if (strcmp(name, "enable_versioning") == 0) return opt_bool(name, value, &o->enable_versioning);
+    if (strcmp(name, "enable_versioned_index") == 0)
+        return opt_bool(name, value, &o->enable_versioned_index);
+    if (strcmp(name, "versioned_history_retention_ns") == 0)
+        return opt_size(name, value, 0, UINT64_MAX, &o->versioned_history_retention_ns);
+    return SKV_NOTFOUND;
+}
+
 int skv_options_set(skv_options *opts, const char *name, const char *value) {
     skv__errmsg_clear();
     if (!opts || !name || !value) return skv__err(SKV_EINVAL, "skv_options_set: NULL argument");
@@ -132,6 +144,7 @@ int skv_options_set(skv_options *opts, const char *name, const char *value) {
         return rc;
     }
     if ((rc = capi_table_option(o, name, value)) != SKV_NOTFOUND) return rc;
+    if ((rc = capi_versioning_option(o, name, value)) != SKV_NOTFOUND) return rc;
     if (strcmp(name, "flush_on_close") == 0) return opt_bool(name, value, &o->flush_on_close);
     if (strcmp(name, "create_if_missing") == 0) return opt_bool(name, value, &o->create_if_missing);
     if (strcmp(name, "mmap_reads") == 0) return opt_bool(name, value, &o->mmap_reads);

@@ -9,6 +9,9 @@ static int capi_txn_check(skv_txn *txn, const char *fn) {
     if (txn->state != SKV_TXN_OPEN)
         return skv__err(SKV_ECLOSED, "%s: transaction has already ended", fn);
     if (atomic_load(&txn->db->closed)) return skv__err(SKV_ECLOSED, "%s: database is closed", fn);
+    if (txn->epoch != atomic_load(&txn->db->restores))
+        return skv__err(SKV_ECLOSED, "%s: the database was restored after the transaction began",
+                        fn);
     return SKV_OK;
 }
 
@@ -110,6 +113,8 @@ int skv_txn_rollback_to_savepoint(skv_txn *txn) {
 /* Checks shared by both commits; ends the transaction when the commit cannot proceed. */
 static int capi_commit_check(skv_txn *txn, const char *fn) {
     int rc = capi_txn_check(txn, fn);
+    if (rc == SKV_ECLOSED && txn->state == SKV_TXN_OPEN && !atomic_load(&txn->db->closed))
+        skv__txn_end(txn); /* restored since it began: the commit ends it, writing nothing */
     if (rc) return rc;
     if (txn->mode == SKV_TXN_READ_ONLY) {
         skv__txn_end(txn);

@@ -3,19 +3,29 @@
  * C API only (skv.h, linked against libskv.so.1).
  *
  *   skv [--opt name=value]... [--hex] [--sync] <dbdir> put <key> <value>
- *   skv [...] <dbdir> get <key>              prints the value; exit 1 when the key is absent
+ *   skv [...] <dbdir> get [--at TS] <key>    prints the value (as of timestamp TS with --at);
+ *                                            exit 1 when the key is absent
  *   skv [...] <dbdir> delete <key>           hard delete (the key and its history)
  *   skv [...] <dbdir> scan [--reverse] [--limit N] [--keys-only] [<lo> [<hi>]]
  *                                            one "key<TAB>value" line per entry of [lo, hi)
+ *   skv [...] <dbdir> history [--from TS] [--to TS] [--tombstones] [--limit N] <key>
+ *                                            one "ts<TAB>kind<TAB>value" line per version of
+ *                                            key, newest first (kind: set, soft_delete,
+ *                                            replace)
  *   skv [...] <dbdir> stats                  prints skv_property("stats")
  *   skv [...] <dbdir> property <name>        prints any skv_property
  *   skv [...] <dbdir> flush                  memtables to table files (skv_flush)
  *   skv [...] <dbdir> compact                full compaction (skv_compact)
+ *   skv [...] <dbdir> checkpoint <dest>      a consistent copy in the new directory dest
+ *   skv [...] <dbdir> restore <src>          replaces the contents with the checkpoint src
+ *   skv [...] <dbdir> check                  integrity check of the closed database: prints
+ *                                            the report; exit 2 when it found a problem
  *
  * --opt passes an option to skv_options_set (repeatable). --hex: keys and values on the
  * command line and in the output are hex. --sync: writes commit with
- * SKV_DURABILITY_IMMEDIATE. Exit status: 0 success, 1 key not found, 2 any error, printed as
- * "skv: <errname>: <errmsg>".
+ * SKV_DURABILITY_IMMEDIATE. history and get --at open the database with
+ * enable_versioning=true unless an --opt sets it. Exit status: 0 success, 1 key not found, 2
+ * any error, printed as "skv: <errname>: <errmsg>".
  */
 #include <skv.h>
 
@@ -36,6 +46,7 @@ typedef struct {
 typedef struct {
     int hex;
     int sync;
+    int versioning_set; /* an --opt named enable_versioning */
     skv_options *opts;
     const char *dir;
 } Cli;
@@ -44,16 +55,24 @@ static void usage(FILE *out) {
     fputs("usage: skv [--opt name=value]... [--hex] [--sync] <dbdir> <command> [args]\n"
           "commands:\n"
           "  put <key> <value>\n"
-          "  get <key>\n"
+          "  get [--at TS] <key>\n"
           "  delete <key>\n"
           "  scan [--reverse] [--limit N] [--keys-only] [<lo> [<hi>]]\n"
+          "  history [--from TS] [--to TS] [--tombstones] [--limit N] <key>\n"
           "  stats\n"
           "  property <name>\n"
+          "  flush\n"
+          "  compact\n"
+          "  checkpoint <dest>\n"
+          "  restore <src>\n"
+          "  check\n"
           "options:\n"
           "  --opt name=value   set a database option (see skv.h), repeatable\n"
           "  --hex              keys and values in arguments and output are hex\n"
           "  --sync             commit writes with immediate durability (fsync)\n"
-          "  --version          print the library version\n",
+          "  --version          print the library version\n"
+          "history and get --at read the versions kept with enable_versioning (turned on for\n"
+          "them unless --opt enable_versioning=... is given); TS is ns since the Unix epoch\n",
           out);
 }
 
@@ -177,7 +196,33 @@ done:
     return status;
 }
 
-static int cmd_get(const Cli *cli, int argc, char **argv) {
+/* Parses a non-negative decimal number (a timestamp, a limit); 0 or -1. */
+static int parse_u64(const char *arg, uint64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-') return -1;
+    *out = (uint64_t)n;
+    return 0;
+}
+
+/* history and get --at need enable_versioning: turns it on unless an --opt chose. */
+static int want_versioning(Cli *cli) {
+    if (cli->versioning_set) return 0;
+    int rc = cli->opts ? SKV_OK : skv_options_new(&cli->opts);
+    if (rc == SKV_OK) rc = skv_options_set(cli->opts, "enable_versioning", "true");
+    return rc == SKV_OK ? 0 : report(rc);
+}
+
+static int cmd_get(Cli *cli, int argc, char **argv) {
+    uint64_t at = 0;
+    int has_at = 0;
+    if (argc == 3 && strcmp(argv[0], "--at") == 0) {
+        if (parse_u64(argv[1], &at) != 0) return usage_error("bad --at '%s'", argv[1]);
+        has_at = 1;
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 1) return usage_error("%s: wrong number of arguments", "get");
     Bytes key;
     unsigned char *kown = NULL;
@@ -186,12 +231,15 @@ static int cmd_get(const Cli *cli, int argc, char **argv) {
     }
     skv_db *db = NULL;
     skv_txn *txn = NULL;
-    int status = open_db(cli, &db);
+    int status = has_at ? want_versioning(cli) : 0;
+    if (status == 0) status = open_db(cli, &db);
     if (status != 0) goto done;
     const void *val = NULL;
     size_t vlen = 0;
     int rc = skv_txn_begin(db, SKV_TXN_READ_ONLY, &txn);
-    if (rc == SKV_OK) rc = skv_txn_get(txn, key.data, key.len, &val, &vlen);
+    if (rc == SKV_OK)
+        rc = has_at ? skv_txn_get_at(txn, key.data, key.len, at, &val, &vlen)
+                    : skv_txn_get(txn, key.data, key.len, &val, &vlen);
     if (rc == SKV_OK) {
         print_bytes(cli, val, vlen, stdout);
         fputc('\n', stdout);
@@ -281,6 +329,74 @@ done:
     return status;
 }
 
+static const char *kind_name(int kind) {
+    return kind == SKV_KIND_SET           ? "set"
+           : kind == SKV_KIND_SOFT_DELETE ? "soft_delete"
+           : kind == SKV_KIND_REPLACE     ? "replace"
+                                          : "unknown";
+}
+
+/* history: the versions of one key, newest first. */
+static int cmd_history(Cli *cli, int argc, char **argv) {
+    uint64_t from = 0, to = UINT64_MAX, limit = 0;
+    unsigned flags = 0;
+    const char *karg = NULL;
+    for (int i = 0; i < argc; i++) {
+        uint64_t *num = strcmp(argv[i], "--from") == 0    ? &from
+                        : strcmp(argv[i], "--to") == 0    ? &to
+                        : strcmp(argv[i], "--limit") == 0 ? &limit
+                                                          : NULL;
+        if (num) {
+            if (++i >= argc) return usage_error("%s needs a number", argv[i - 1]);
+            if (parse_u64(argv[i], num) != 0 || (num == &limit && limit > SIZE_MAX))
+                return usage_error("bad %s '%s'", argv[i - 1], argv[i]);
+        } else if (strcmp(argv[i], "--tombstones") == 0) {
+            flags |= SKV_HISTORY_TOMBSTONES;
+        } else if (!karg && strcmp(argv[i], "--") != 0) {
+            karg = argv[i];
+        } else if (strcmp(argv[i], "--") != 0) {
+            return usage_error("history: unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!karg) return usage_error("%s: wrong number of arguments", "history");
+    Bytes key;
+    unsigned char *kown = NULL;
+    if (parse_arg(cli, karg, &key, &kown) != 0) return usage_error("invalid hex string '%s'", karg);
+    /* the versions of one key: [key, key 0x00) */
+    unsigned char *hi = malloc(key.len + 1);
+    skv_db *db = NULL;
+    skv_txn *txn = NULL;
+    skv_iter *it = NULL;
+    int status = hi ? want_versioning(cli) : report(SKV_ENOMEM);
+    if (status == 0) status = open_db(cli, &db);
+    if (status != 0) goto done;
+    if (key.len) memcpy(hi, key.data, key.len);
+    hi[key.len] = 0;
+    int rc = skv_txn_begin(db, SKV_TXN_READ_ONLY, &txn);
+    if (rc == SKV_OK)
+        rc = skv_txn_history(txn, key.data ? (const void *)key.data : "", key.len, hi, key.len + 1,
+                             from, to, flags, (size_t)limit, &it);
+    for (rc = rc == SKV_OK ? skv_iter_first(it) : rc; rc == SKV_OK; rc = skv_iter_next(it)) {
+        const void *v = NULL;
+        size_t vl = 0;
+        uint64_t ts = 0;
+        int kind = 0;
+        if ((rc = skv_iter_value(it, &v, &vl)) || (rc = skv_iter_version(it, &ts, &kind))) break;
+        printf("%llu\t%s\t", (unsigned long long)ts, kind_name(kind));
+        print_bytes(cli, v, vl, stdout);
+        fputc('\n', stdout);
+        if (ferror(stdout)) break; /* the output is gone (closed pipe) */
+    }
+    if (rc != SKV_OK && rc != SKV_NOTFOUND) status = report(rc);
+    skv_iter_free(it);
+    skv_txn_free(txn);
+    status = close_db(db, status);
+done:
+    free(hi);
+    free(kown);
+    return status;
+}
+
 static int cmd_property(const Cli *cli, const char *name) {
     skv_db *db = NULL;
     int status = open_db(cli, &db);
@@ -308,8 +424,27 @@ static int cmd_db_call(const Cli *cli, int (*fn)(skv_db *)) {
     return close_db(db, status);
 }
 
+/* checkpoint / restore: one call with a directory on the open database. */
+static int cmd_db_dir(const Cli *cli, int (*fn)(skv_db *, const char *), const char *dir) {
+    skv_db *db = NULL;
+    int status = open_db(cli, &db);
+    if (status != 0) return status;
+    int rc = fn(db, dir);
+    if (rc != SKV_OK) status = report(rc);
+    return close_db(db, status);
+}
+
+/* check: the closed database, without opening it (an open would already repair it). */
+static int cmd_check(const Cli *cli) {
+    char *text = NULL;
+    int rc = skv_check_dir(cli->dir, cli->opts, &text);
+    if (text) fputs(text, stdout);
+    skv_free(text);
+    return rc == SKV_OK ? 0 : report(rc);
+}
+
 int main(int argc, char **argv) {
-    Cli cli = {0, 0, NULL, NULL};
+    Cli cli = {0, 0, 0, NULL, NULL};
     int status = EXIT_ERROR;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
@@ -350,6 +485,7 @@ int main(int argc, char **argv) {
             name[nlen] = '\0';
             int rc = cli.opts ? SKV_OK : skv_options_new(&cli.opts);
             if (rc == SKV_OK) rc = skv_options_set(cli.opts, name, eq + 1);
+            if (strcmp(name, "enable_versioning") == 0) cli.versioning_set = 1;
             if (rc != SKV_OK) {
                 status = report(rc);
                 goto done;
@@ -373,6 +509,8 @@ int main(int argc, char **argv) {
         status = cmd_write(&cli, 0, cargc, cargv);
     } else if (strcmp(cmd, "get") == 0) {
         status = cmd_get(&cli, cargc, cargv);
+    } else if (strcmp(cmd, "history") == 0) {
+        status = cmd_history(&cli, cargc, cargv);
     } else if (strcmp(cmd, "scan") == 0) {
         status = cmd_scan(&cli, cargc, cargv);
     } else if (strcmp(cmd, "stats") == 0) {
@@ -381,6 +519,12 @@ int main(int argc, char **argv) {
     } else if (strcmp(cmd, "flush") == 0 || strcmp(cmd, "compact") == 0) {
         status = cargc == 0 ? cmd_db_call(&cli, cmd[0] == 'f' ? skv_flush : skv_compact)
                             : usage_error("%s takes no arguments", cmd);
+    } else if (strcmp(cmd, "checkpoint") == 0 || strcmp(cmd, "restore") == 0) {
+        status = cargc == 1
+                     ? cmd_db_dir(&cli, cmd[0] == 'c' ? skv_checkpoint : skv_restore, cargv[0])
+                     : usage_error("%s takes one directory", cmd);
+    } else if (strcmp(cmd, "check") == 0) {
+        status = cargc == 0 ? cmd_check(&cli) : usage_error("%s takes no arguments", "check");
     } else if (strcmp(cmd, "property") == 0) {
         status = cargc == 1 ? cmd_property(&cli, cargv[0])
                             : usage_error("%s takes one name", "property");

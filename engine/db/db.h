@@ -43,6 +43,10 @@ typedef struct {
     uint64_t target_file_size;
     int max_open_files;
     int mmap_reads; /* map table files and read uncompressed blocks in place */
+    /* versioning: history kept by compaction, served by get_at and history iterators */
+    int enable_versioning;
+    uint64_t versioned_history_retention_ns; /* 0 = forever */
+    int enable_versioned_index;              /* accepted, no effect (needs versioning) */
     /* tests: no background thread; flushes and compactions run inside the commit that fills
      * a memtable, so every file operation happens in a reproducible order */
     int bg_inline;
@@ -115,6 +119,8 @@ struct skv_db {
     int bg_manual;      /* a full compaction was asked for */
     int bg_manual_done; /* counts finished full compactions */
     SkvThread *bg;
+    int bg_paused;             /* skv__bg_pause calls not yet resumed: no new job starts */
+    int bg_busy;               /* the thread is running a job */
     uint64_t stall_ns, stalls; /* bg_mu */
     _Atomic uint64_t flush_bytes, compact_read_bytes, compact_write_bytes, flushes, compactions;
     _Atomic int bg_error;                  /* a failed flush or compaction (also latches fatal) */
@@ -141,6 +147,11 @@ struct skv_db {
     uint64_t wal_number;
     size_t wal_segments;
     _Atomic int fatal; /* the error that latched the database, 0 if none */
+
+    /* checkpoint, restore and check (db_checkpoint.c, db_restore.c, db_check.c) */
+    int maint_busy;                 /* one of them is running (commit_mu); close waits */
+    _Atomic uint64_t restores;      /* restores so far: transactions begun before fail */
+    _Atomic uint64_t wal_keep_from; /* log segments from this number are kept (0: none) */
 };
 
 enum { SKV_TXN_OPEN = 0, SKV_TXN_ENDED = 1 };
@@ -149,12 +160,15 @@ struct skv_txn {
     skv_db *db;
     int mode, durability;
     int state;
+    uint64_t epoch;    /* db->restores at begin: a restore since then ends it (SKV_ECLOSED) */
     _Atomic long refs; /* the user's handle + its iterators */
     SkvWriteSet ws;
     SkvSnapshot *snap; /* registered while the transaction is open (owned by the commit
                           request once submitted, until its conflict check) */
     SkvView *view;     /* NULL for write-only transactions */
     SkvSstPin pin;     /* keeps the block of the last value read from a table */
+    uint8_t *at_buf;   /* the value of the last skv_txn_get_at */
+    size_t at_cap;
 };
 
 /* ---- db_open.c ---- */
@@ -163,19 +177,50 @@ int skv__db_close(skv_db *db);
 void skv__db_unref(skv_db *db); /* frees the handle with its last reference */
 int skv__db_sync(skv_db *db);
 
+/* The format marker of the database directory dir: SKV_OK, SKV_NOTFOUND when it has none,
+ * SKV_ECORRUPT when unreadable, SKV_EVERSION when newer than this library. */
+int skv__db_read_format(SkvEnv *env, const char *dir);
+/* Writes the format marker (temporary name, fsync, rename, directory fsync): the last step
+ * of creating a database or a checkpoint. */
+int skv__db_write_format(SkvEnv *env, const char *dir);
+
 /* ---- db_recover.c ---- */
 /* Replays the log segments the manifest still needs into new memtables (*mems, oldest
  * first; the caller owns them), sets next_seq, last_ts and wal_number (the highest segment
  * number in use), cuts a torn tail off the last segment and removes older segments. */
 int skv__db_recover(skv_db *db, SkvMemtable ***mems, size_t *nmems);
+/* What replaying a log directory found. */
+typedef struct {
+    SkvMemtable **mems; /* oldest first; the caller owns them */
+    size_t n;
+    uint64_t next_seq; /* the sequence after the last record (0 when none) */
+    uint64_t last_ts;  /* the highest commit timestamp (0 when none) */
+    uint64_t last_wal; /* the highest segment number in the directory (0 when none) */
+} SkvLogReplay;
+/* Replays the segments numbered >= log_number of the log directory wal_dir, in number order,
+ * into new memtables of at most the database's memtable size, under its recovery mode. With
+ * cut_tail a torn tail of the last segment is cut off (truncate + fsync); without, nothing
+ * is written. On failure nothing is returned (out is left empty). */
+int skv__db_replay_log(skv_db *db, const char *wal_dir, uint64_t log_number, int cut_tail,
+                       SkvLogReplay *out);
+void skv__db_replay_free(SkvLogReplay *r);
 /* Segment file name of number n inside the log directory (malloc'ed). */
 char *skv__db_wal_path(const skv_db *db, uint64_t n);
+/* The same inside any log directory. */
+char *skv__db_wal_path_in(const char *wal_dir, uint64_t n);
+/* 1 and the number when name is a log segment's ("<20 digits>.log"). */
+int skv__db_parse_wal_name(const char *name, uint64_t *n);
 
 /* ---- db_commit.c ---- */
 int skv__commit_start(skv_db *db); /* starts the engine thread */
 /* Makes the active memtable immutable now (if it holds anything), as the commit leader. */
 int skv__commit_switch_now(skv_db *db);
 void skv__commit_stop(skv_db *db); /* waits for every pending commit and callback */
+/* Holds the commit pipeline: waits until no group is being written, then keeps every other
+ * committer from leading (they queue) until skv__commit_release. The visible sequence, the
+ * active log segment and memtable stay as they are meanwhile. */
+void skv__commit_hold(skv_db *db);
+void skv__commit_release(skv_db *db);
 /* Commits the transaction's writes (blocking) or submits them (cb != NULL). */
 int skv__commit(skv_txn *txn, skv_commit_cb cb, void *user_data);
 
@@ -226,12 +271,20 @@ SkvFileMeta skv__db_file_meta(uint64_t number, const SkvSstProps *p);
 /* Writes a memtable to a new level-0 table; fills meta (number, keys...) on success. A
  * memtable with no entries gives SKV_NOTFOUND (no file). */
 int skv__db_write_level0(skv_db *db, SkvMemtable *m, SkvFileMeta *meta);
+/* The sorted numbers of every table file some live view (or the current version) needs, in
+ * a malloc'ed array. */
+int skv__db_live_numbers(skv_db *db, uint64_t **out, size_t *count);
 /* Deletes table files that no live view needs any more, and stray files from a crash. */
 void skv__db_delete_obsolete(skv_db *db);
 
 /* ---- db_bg.c ---- */
-/* Removes log segments numbered below `below` (their memtables are all in tables). */
+/* Removes log segments numbered below `below` (their memtables are all in tables), but none
+ * at or above wal_keep_from while that is set. */
 void skv__db_delete_segments(skv_db *db, uint64_t below);
+/* Lets the running flush or compaction finish and starts no other until skv__bg_resume
+ * (calls nest). With bg_inline nothing runs in the background: no-ops. */
+void skv__bg_pause(skv_db *db);
+void skv__bg_resume(skv_db *db);
 int skv__bg_start(skv_db *db);
 void skv__bg_stop(skv_db *db);
 void skv__bg_wake(skv_db *db);
@@ -251,6 +304,45 @@ int skv__db_compact(skv_db *db);
 int skv__compact_run(skv_db *db, int manual);
 /* The score of the neediest level (>= 1 means a compaction is due). */
 double skv__compact_score(const skv_db *db, const SkvVersion *v);
+
+/* ---- db_files.c ---- */
+/* One immutable data file a version needs. */
+typedef struct {
+    char name[32];            /* inside the database directory: "<20 digits>.sst" */
+    uint64_t number;          /* its file number */
+    uint64_t size;            /* bytes, as the manifest records them */
+    int level;                /* the level of a table */
+    const SkvFileMeta *table; /* a table's metadata (in the version), NULL for other files */
+} SkvDataFile;
+/* Every immutable data file version v needs (its tables, level by level; the value log adds
+ * its files here), in a malloc'ed array (*out NULL when there are none). Checkpoints copy
+ * exactly these, the integrity check verifies them and reports any other as an orphan. */
+int skv__db_data_files(const SkvVersion *v, SkvDataFile **out, size_t *n);
+/* 1 and the number when name is a data file's name. */
+int skv__db_parse_data_name(const char *name, uint64_t *number);
+
+/* ---- db_maint.c, db_checkpoint.c, db_restore.c, db_check.c ---- */
+/* Marks a checkpoint, restore or check as running: SKV_EBUSY when one already is,
+ * SKV_ECLOSED when the database is closed (close waits for the running one). */
+int skv__db_maint_begin(skv_db *db, const char *fn);
+void skv__db_maint_end(skv_db *db);
+/* A consistent state of the open database (db_maint.c). */
+typedef struct {
+    SkvView *view;                /* referenced: its memtables and tables */
+    uint64_t seq, ts;             /* the visible sequence and the last commit timestamp */
+    uint64_t first_wal, last_wal; /* the log segments holding the view's memtables */
+    uint64_t last_wal_size;       /* bytes of the last one (a record boundary) */
+} SkvCapture;
+/* Takes the capture; the commit pipeline must be held (skv__commit_hold). Until the release
+ * the segments first_wal .. last_wal stay on disk (one capture at a time: maint_begin). */
+void skv__db_capture(skv_db *db, SkvCapture *c);
+void skv__db_capture_release(skv_db *db, SkvCapture *c);
+int skv__db_checkpoint(skv_db *db, const char *dir);
+int skv__db_restore(skv_db *db, const char *dir);
+/* The integrity check of an open database / of the closed database in dir; *report (may be
+ * NULL) receives the malloc'ed report whenever the check ran. */
+int skv__db_check(skv_db *db, char **report);
+int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, char **report);
 
 /* ---- db_property.c ---- */
 int skv__db_property(skv_db *db, const char *name, char **value);

@@ -1,8 +1,9 @@
 /*
  * db_bg.c — the background thread: it flushes immutable memtables to level-0 tables (oldest
  * first), runs compactions while a level is over its target, deletes files no view needs,
- * and wakes writers that stalled because memtables or level-0 files piled up. Also the
- * synchronous skv_flush and skv_compact, which hand their work to it and wait.
+ * and wakes writers that stalled because memtables or level-0 files piled up; it can be
+ * paused between jobs (checkpoint, restore and check). Also the synchronous skv_flush and
+ * skv_compact, which hand their work to it and wait.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,13 +14,11 @@
 void skv__db_delete_segments(skv_db *db, uint64_t below) {
     char **names;
     size_t n;
+    uint64_t keep = atomic_load(&db->wal_keep_from), num;
+    if (keep && below > keep) below = keep; /* a checkpoint or check is reading them */
     if (db->env->list(db->env, db->wal_dir, &names, &n)) return;
     for (size_t i = 0; i < n; i++) {
-        char *end;
-        uint64_t num = strtoull(names[i], &end, 10);
-        if (strlen(names[i]) != 24 || end != names[i] + 20 || strcmp(end, ".log") != 0 ||
-            num >= below)
-            continue;
+        if (!skv__db_parse_wal_name(names[i], &num) || num >= below) continue;
         char *path = skv__db_wal_path(db, num);
         if (path) db->env->remove(db->env, path);
         free(path);
@@ -128,7 +127,12 @@ static void bg_main(void *arg) {
     skv_db *db = arg;
     skv__mutex_lock(&db->bg_mu);
     while (!db->bg_stop) {
+        if (db->bg_paused) {
+            skv__cond_wait(&db->bg_cv, &db->bg_mu);
+            continue;
+        }
         int manual = db->bg_manual, manual_done = 0;
+        db->bg_busy = 1;
         skv__mutex_unlock(&db->bg_mu);
         int rc = bg_work_once(db, 0);
         if (rc == SKV_NOTFOUND && manual) {
@@ -137,6 +141,7 @@ static void bg_main(void *arg) {
             manual_done = 1;
         }
         skv__mutex_lock(&db->bg_mu);
+        db->bg_busy = 0;
         if ((manual_done || atomic_load(&db->bg_error)) && db->bg_manual) {
             db->bg_manual_done++;
             db->bg_manual = 0;
@@ -160,6 +165,20 @@ void skv__bg_stop(skv_db *db) {
     skv__mutex_unlock(&db->bg_mu);
     db->env->thread_join(db->bg);
     db->bg = NULL;
+}
+
+void skv__bg_pause(skv_db *db) {
+    skv__mutex_lock(&db->bg_mu);
+    db->bg_paused++;
+    while (db->bg_busy) skv__cond_wait(&db->bg_cv, &db->bg_mu);
+    skv__mutex_unlock(&db->bg_mu);
+}
+
+void skv__bg_resume(skv_db *db) {
+    skv__mutex_lock(&db->bg_mu);
+    db->bg_paused--;
+    skv__cond_broadcast(&db->bg_cv);
+    skv__mutex_unlock(&db->bg_mu);
 }
 
 void skv__bg_wake(skv_db *db) {

@@ -24,6 +24,7 @@ struct SkvCommitReq {
     size_t nfps;
     uint64_t fps_small[4];
     SkvSnapshot *snap;
+    uint64_t epoch; /* the transaction's: a restore since its begin fails it */
     size_t cost;
     uint64_t last_seq;
     int immediate;
@@ -114,8 +115,10 @@ static int commit_apply(SkvMemtable *m, const SkvCommitReq *r) {
     SkvWrite w;
     uint64_t seq;
     int rc = skv__batch_open(&br, r->rec, r->len);
-    while (!rc && (rc = skv__batch_next(&br, &w, &seq)) == SKV_OK)
+    while (!rc && (rc = skv__batch_next(&br, &w, &seq)) == SKV_OK) {
+        if (w.ts != br.commit_ts) skv__mem_note_ts_unordered(m); /* an explicit timestamp */
         rc = skv__mem_add(m, seq, w.kind, w.ts, w.key, w.klen, w.val, w.vlen);
+    }
     return rc == SKV_NOTFOUND ? SKV_OK : rc;
 }
 
@@ -163,11 +166,17 @@ static void commit_lead(skv_db *db) {
     ok = count <= COMMIT_SMALL_GROUP ? ok_small : malloc(count * sizeof *ok);
     int immediate = 0, fatal = atomic_load(&db->fatal);
     uint64_t last_seq = 0, last_ts = 0;
+    uint64_t epoch = atomic_load(&db->restores);
     for (SkvCommitReq *r = group; r != end; r = r->next) {
-        int rc = !ok     ? SKV_ENOMEM
-                 : fatal ? SKV_EFATAL
-                         : skv__oracle_check(db->oracle, r->snap->seq, r->fps, r->nfps);
-        if (rc == SKV_ECONFLICT)
+        int rc = !ok                 ? SKV_ENOMEM
+                 : fatal             ? SKV_EFATAL
+                 : r->epoch != epoch ? SKV_ECLOSED
+                                     : skv__oracle_check(db->oracle, r->snap->seq, r->fps, r->nfps);
+        if (rc == SKV_ECLOSED)
+            commit_fail_msg(r, rc,
+                            "the database was restored after this transaction began: "
+                            "nothing was written");
+        else if (rc == SKV_ECONFLICT)
             commit_fail_msg(r, rc,
                             "write conflict: another transaction committed one of "
                             "the written keys after this transaction's snapshot");
@@ -257,9 +266,25 @@ int skv__commit_start(skv_db *db) {
     return db->env->thread_start(db->env, commit_worker, db, &db->worker);
 }
 
+void skv__commit_hold(skv_db *db) {
+    skv__mutex_lock(&db->commit_mu);
+    while (db->leader_active) skv__cond_wait(&db->commit_cv, &db->commit_mu);
+    db->leader_active = 1;
+    skv__mutex_unlock(&db->commit_mu);
+}
+
+void skv__commit_release(skv_db *db) {
+    skv__mutex_lock(&db->commit_mu);
+    db->leader_active = 0;
+    skv__cond_broadcast(&db->commit_cv);
+    if (db->q_head) skv__cond_signal(&db->worker_cv);
+    skv__mutex_unlock(&db->commit_mu);
+}
+
 void skv__commit_stop(skv_db *db) {
     skv__mutex_lock(&db->commit_mu);
-    while (db->q_head || db->leader_active || db->async_pending)
+    /* a running checkpoint, restore or check finishes first (it holds a reference) */
+    while (db->q_head || db->leader_active || db->async_pending || db->maint_busy)
         skv__cond_wait(&db->commit_cv, &db->commit_mu);
     db->worker_stop = 1;
     skv__cond_signal(&db->worker_cv);
@@ -286,6 +311,7 @@ static int commit_build(skv_txn *txn, SkvCommitReq **out) {
     r->cost = txn->ws.cost;
     r->immediate = txn->durability == SKV_DURABILITY_IMMEDIATE;
     r->snap = txn->snap;
+    r->epoch = txn->epoch;
     txn->snap = NULL;
     *out = r;
     return SKV_OK;

@@ -5,8 +5,9 @@
  * compacted: all of level 0 (or one file of a deeper level, taken in turn) with the files of
  * the next level it overlaps. The job merges its inputs in internal order with one block of
  * each in memory, drops versions no live snapshot can see (the newest version at or below
- * the oldest snapshot stays; a hard delete goes too when no deeper level holds the key),
- * and writes output files split at target_file_size, never splitting one user key's versions.
+ * the oldest snapshot stays; a hard delete goes too when no deeper level holds the key) —
+ * with versioning, the history inside the retention window stays (compact_keep) — and
+ * writes output files split at target_file_size, never splitting one user key's versions.
  */
 #include <stdlib.h>
 
@@ -63,10 +64,53 @@ typedef struct {
     const SkvVersion *v;
     int out_level;
     uint64_t oldest_snap;
+    uint64_t now; /* for the retention window */
     SkvSstBuilder *b;
     SkvVersionEdit *edit;
     uint64_t written;
 } CompactOut;
+
+/* What compaction knows about the versions of one user key seen so far (newest first). */
+typedef struct {
+    int kept_old; /* the newest version at or below the oldest snapshot has gone by */
+    int barrier;  /* with versioning: a hard delete or replace at or below it has gone by */
+    int edge;     /* with versioning: a version older than the retention window was kept */
+} CompactKey;
+
+/* 1 when the version's timestamp is inside the retention window (retention 0: forever). */
+static int compact_in_retention(const CompactOut *o, uint64_t ts) {
+    uint64_t keep = o->db->opt.versioned_history_retention_ns;
+    return keep == 0 || ts >= o->now || o->now - ts <= keep;
+}
+
+/* Whether to keep version e of a key. Every version newer than the oldest live snapshot
+ * stays, and the newest one at or below it. Without versioning nothing older stays, and a
+ * hard delete goes too when no deeper level holds the key. With versioning older versions
+ * stay while their timestamp is inside the retention window, and so does the newest one
+ * older than the window (the version in effect when the window starts, so that reads at any
+ * time inside it stay exact); nothing older than a hard delete or a replace stays (history
+ * ends there), and such a delete or replace stays only as long as it must go on hiding older
+ * versions a deeper level may hold (a replace also as a version). Soft deletes are versions
+ * like values: at the bottom level too. */
+static int compact_keep(const CompactOut *o, CompactKey *k, const SkvSstEntry *e) {
+    if (e->seq > o->oldest_snap) return 1;
+    int newest = !k->kept_old;
+    k->kept_old = 1;
+    if (!o->db->opt.enable_versioning) {
+        if (!newest) return 0; /* shadowed for every live snapshot */
+        /* nothing older left anywhere: the delete has done its work */
+        return e->kind != SKV_KIND_DELETE ||
+               compact_deeper_has(o->v, o->out_level, e->key, e->klen);
+    }
+    if (k->barrier) return 0;
+    if (e->kind == SKV_KIND_DELETE || e->kind == SKV_KIND_REPLACE) k->barrier = 1;
+    if (e->kind != SKV_KIND_DELETE) {
+        if (compact_in_retention(o, e->ts)) return 1;
+        if (!k->edge) return k->edge = 1;
+    }
+    return e->kind != SKV_KIND_VALUE && e->kind != SKV_KIND_SOFT_DELETE &&
+           compact_deeper_has(o->v, o->out_level, e->key, e->klen);
+}
 
 static int compact_finish_file(CompactOut *o, uint64_t number) {
     SkvSstProps p;
@@ -88,7 +132,8 @@ static int compact_merge(CompactOut *o, const FileList *in) {
     SkvCacheHandle **hs = calloc(n ? n : 1, sizeof *hs);
     uint8_t *group = NULL;
     size_t group_len = 0, group_cap = 0;
-    int rc = its && hs ? SKV_OK : SKV_ENOMEM, have_group = 0, kept_old = 0;
+    int rc = its && hs ? SKV_OK : SKV_ENOMEM, have_group = 0;
+    CompactKey ck = {0, 0, 0};
     uint64_t number = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         SkvSstReader *r;
@@ -126,17 +171,9 @@ static int compact_merge(CompactOut *o, const FileList *in) {
             }
             group_len = best.klen;
             have_group = 1;
-            kept_old = 0;
+            ck = (CompactKey){0, 0, 0};
         }
-        int keep = 1;
-        if (best.seq <= o->oldest_snap) {
-            if (kept_old) keep = 0; /* shadowed for every live snapshot */
-            kept_old = 1;
-            if (keep && best.kind == SKV_KIND_DELETE &&
-                !compact_deeper_has(o->v, o->out_level, best.key, best.klen))
-                keep = 0; /* nothing older is left anywhere: the delete has done its work */
-        }
-        if (keep) {
+        if (compact_keep(o, &ck, &best)) {
             if (!o->b) {
                 number = skv__vset_new_file_number(db->vset);
                 char *path = skv__db_table_path(db, number);
@@ -239,7 +276,8 @@ int skv__compact_run(skv_db *db, int manual) {
                     .v = v,
                     .out_level = out_level,
                     .edit = &edit,
-                    .oldest_snap = skv__snapshots_oldest(&db->snaps, &db->visible_seq)};
+                    .oldest_snap = skv__snapshots_oldest(&db->snaps, &db->visible_seq),
+                    .now = db->env->now_ns(db->env)};
     for (size_t i = 0; !rc && i < in.n; i++) {
         rc = skv__edit_delete(&edit, compact_level_of(v, in.f[i]), in.f[i]->number);
         db->compact_read_bytes += in.f[i]->size;

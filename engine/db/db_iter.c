@@ -3,32 +3,13 @@
  * iterator opens) with the memtables and table files of its view at its snapshot (one child
  * per memtable, per level-0 file and per deeper level), shows each user key once
  * (its newest visible version; tombstones hide the key), keeps to [lo, hi), moves both
- * ways, and can copy runs of entries into one buffer for the language packages.
+ * ways, and can copy runs of entries into one buffer for the language packages. A history
+ * iterator (db_history.c) is the same handle over the same children; its moves, entry and
+ * version are passed on to it.
  */
 #include <stdlib.h>
 
-#include "db/db_iter_child.h"
-
-enum { POS_NONE, POS_VALID, POS_END };
-
-struct skv_iter {
-    skv_txn *txn;
-    unsigned flags;
-    uint8_t *lo, *hi; /* NULL = unbounded */
-    size_t lolen, hilen;
-    SkvView *view;
-    SkvWrite *ws; /* the transaction's writes at open, sorted; keys/values in ws_data */
-    uint8_t *ws_data;
-    IterChild *kids;
-    size_t nkids;
-    int pos;
-    int dir; /* 1 after forward moves, -1 after backward ones (physical order) */
-    SkvMemEntry cur;
-    uint8_t *kbuf; /* a copy of the key the children move away from */
-    size_t kcap;
-    uint8_t *batch;
-    size_t batch_cap;
-};
+#include "db/db_history.h"
 
 skv_txn *skv__iter_txn(const skv_iter *it) { return it->txn; }
 
@@ -69,25 +50,22 @@ static int iter_copy_writes(skv_iter *it, const SkvWriteSet *ws) {
 
 void skv__iter_free(skv_iter *it) {
     if (!it) return;
+    skv__hist_free(it->hist);
+    skv__children_free(it->kids, it->nkids);
     if (it->view) skv__view_release(it->view);
     free(it->lo);
     free(it->hi);
     free(it->ws);
     free(it->ws_data);
-    for (size_t i = 0; it->kids && i < it->nkids; i++) {
-        if (it->kids[i].type == CHILD_TABLES) skv__leveliter_free(&it->kids[i].li);
-        free(it->kids[i].kbuf);
-    }
     free(it->kbuf);
-    free(it->kids);
     free(it->batch);
     skv_txn *txn = it->txn;
     free(it);
     skv__txn_unref(txn);
 }
 
-int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
-                   unsigned flags, skv_iter **out) {
+int skv__iter_setup(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                    unsigned flags, skv_iter **out) {
     skv_iter *it = calloc(1, sizeof *it);
     if (!it) return SKV_ENOMEM;
     it->txn = txn;
@@ -95,40 +73,23 @@ int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, s
     it->flags = flags;
     it->view = txn->view;
     atomic_fetch_add(&it->view->refs, 1);
-    const SkvVersion *ver = it->view->version;
-    size_t ntables = 0;
-    for (int l = 0; ver && l < ver->nlevels; l++) ntables += ver->nfiles[l];
-    it->kids = calloc(1 + it->view->n + ntables, sizeof *it->kids);
-    int rc = it->kids ? SKV_OK : SKV_ENOMEM;
+    int rc = skv__children_new(txn->db, it->view, txn->snap->seq, &it->kids, &it->nkids);
     if (!rc && lo && !(it->lo = iter_dup(lo, lolen))) rc = SKV_ENOMEM;
     if (!rc && hi && !(it->hi = iter_dup(hi, hilen))) rc = SKV_ENOMEM;
     it->lolen = lolen;
     it->hilen = hilen;
-    if (!rc) {
-        it->kids[0].type = CHILD_WRITES;
-        it->nkids = 1;
-        rc = iter_copy_writes(it, &txn->ws);
-    }
-    for (size_t i = 0; !rc && i < it->view->n; i++) {
-        IterChild *c = &it->kids[it->nkids++];
-        c->type = CHILD_MEM;
-        c->snap = txn->snap->seq;
-        skv__memiter_init(&c->mi, it->view->mems[i].mem);
-    }
-    /* one child per level-0 file (they overlap), one per deeper level (its files do not) */
-    for (int l = 0; !rc && ver && l < ver->nlevels; l++)
-        for (size_t i = 0; i < ver->nfiles[l]; i += l ? ver->nfiles[l] : 1) {
-            IterChild *c = &it->kids[it->nkids++];
-            c->type = CHILD_TABLES;
-            c->snap = txn->snap->seq;
-            skv__leveliter_init(&c->li, txn->db, ver->files[l] + i, l ? ver->nfiles[l] : 1);
-        }
+    if (!rc) rc = iter_copy_writes(it, &txn->ws);
     if (rc) {
         skv__iter_free(it);
         return rc;
     }
     *out = it;
     return SKV_OK;
+}
+
+int skv__iter_open(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                   unsigned flags, skv_iter **out) {
+    return skv__iter_setup(txn, lo, lolen, hi, hilen, flags, out);
 }
 
 static int iter_is_tombstone(int kind) {
@@ -228,23 +189,33 @@ static int iter_step(skv_iter *it, int dir) {
 static int iter_rev(const skv_iter *it) { return (it->flags & SKV_ITER_REVERSE) != 0; }
 
 int skv__iter_first(skv_iter *it) {
+    if (it->hist) return skv__hist_first(it);
     return iter_rev(it) ? iter_seek_le(it, NULL, 0, 0) : iter_seek_ge(it, NULL, 0, 0);
 }
 
 int skv__iter_last(skv_iter *it) {
+    if (it->hist) return skv__hist_last(it);
     return iter_rev(it) ? iter_seek_ge(it, NULL, 0, 0) : iter_seek_le(it, NULL, 0, 0);
 }
 
 int skv__iter_seek(skv_iter *it, const void *key, size_t klen) {
+    if (it->hist) return skv__hist_seek(it, key, klen);
     return iter_rev(it) ? iter_seek_le(it, key, klen, 0) : iter_seek_ge(it, key, klen, 0);
 }
 
-int skv__iter_next(skv_iter *it) { return iter_step(it, iter_rev(it) ? -1 : 1); }
+int skv__iter_next(skv_iter *it) {
+    if (it->hist) return skv__hist_next(it);
+    return iter_step(it, iter_rev(it) ? -1 : 1);
+}
 
-int skv__iter_prev(skv_iter *it) { return iter_step(it, iter_rev(it) ? 1 : -1); }
+int skv__iter_prev(skv_iter *it) {
+    if (it->hist) return skv__hist_prev(it);
+    return iter_step(it, iter_rev(it) ? 1 : -1);
+}
 
 int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const void **val,
                     size_t *vlen) {
+    if (it->hist) return skv__hist_entry(it, key, klen, val, vlen);
     if (it->pos != POS_VALID) return SKV_NOTFOUND;
     *key = it->cur.klen ? (const void *)it->cur.key : "";
     *klen = it->cur.klen;
@@ -257,7 +228,8 @@ int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const vo
 int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
                          size_t *len, size_t *count) {
     size_t used = 0, n = 0;
-    int rc = it->pos == POS_NONE ? skv__iter_first(it) : it->pos == POS_END ? SKV_NOTFOUND : SKV_OK;
+    int pos = it->hist ? skv__hist_pos(it) : it->pos;
+    int rc = pos == POS_NONE ? skv__iter_first(it) : pos == POS_END ? SKV_NOTFOUND : SKV_OK;
     while (rc == SKV_OK) {
         const void *k = NULL, *v = NULL;
         size_t kl = 0, vl = 0;

@@ -125,8 +125,12 @@ static void child_ws_load(IterChild *c) {
     c->valid = c->pos < c->nws;
     if (!c->valid) return;
     const SkvWrite *w = &c->ws[c->pos];
-    c->cur = (SkvMemEntry){
-        .key = w->key, .klen = w->klen, .val = w->val, .vlen = w->vlen, .kind = w->kind};
+    c->cur = (SkvMemEntry){.key = w->key,
+                           .klen = w->klen,
+                           .val = w->val,
+                           .vlen = w->vlen,
+                           .ts = w->ts,
+                           .kind = w->kind};
 }
 
 /* index of the first write with key > k (strict) or >= k */
@@ -223,4 +227,71 @@ void skv__child_prev(IterChild *c, const void *key, size_t klen) {
 
 int skv__child_status(const IterChild *c) {
     return c->type == CHILD_TABLES ? skv__leveliter_status(&c->li) : SKV_OK;
+}
+
+void skv__child_seek_key(IterChild *c, const void *key, size_t klen) {
+    if (c->type == CHILD_WRITES) {
+        c->pos = child_ws_bound(c, key, klen, 0);
+        child_ws_load(c);
+    } else if (c->type == CHILD_TABLES && !skv__leveliter_may_contain(&c->li, key, klen, c->snap)) {
+        c->valid = 0;
+        return;
+    } else {
+        /* the first entry >= (key, snap) is key's newest visible version if it has one */
+        child_seek(c, key, klen, c->snap);
+        if ((c->valid = child_valid(c))) child_read(c);
+    }
+    if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) c->valid = 0;
+}
+
+int skv__child_next_version(IterChild *c, const void *key, size_t klen) {
+    if (c->type == CHILD_WRITES) return c->valid = 0;
+    child_next(c);
+    if ((c->valid = child_valid(c))) {
+        child_read(c);
+        if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) c->valid = 0;
+    }
+    return c->valid;
+}
+
+int skv__child_ts_ordered(const IterChild *c) {
+    if (c->type == CHILD_MEM) return skv__mem_ts_ordered(c->mi.m);
+    if (c->type == CHILD_TABLES) return skv__leveliter_ts_ordered(&c->li);
+    return 1;
+}
+
+int skv__children_new(skv_db *db, const SkvView *v, uint64_t snap, IterChild **out, size_t *n) {
+    const SkvVersion *ver = v->version;
+    size_t ntables = 0;
+    for (int l = 0; ver && l < ver->nlevels; l++)
+        ntables += l == 0 ? ver->nfiles[0] : ver->nfiles[l] > 0;
+    IterChild *kids = calloc(1 + v->n + ntables, sizeof *kids);
+    if (!kids) return SKV_ENOMEM;
+    size_t k = 0;
+    kids[k++].type = CHILD_WRITES;
+    for (size_t i = 0; i < v->n; i++) {
+        IterChild *c = &kids[k++];
+        c->type = CHILD_MEM;
+        c->snap = snap;
+        skv__memiter_init(&c->mi, v->mems[i].mem);
+    }
+    /* one child per level-0 file (they overlap), one per deeper level (its files do not) */
+    for (int l = 0; ver && l < ver->nlevels; l++)
+        for (size_t i = 0; i < ver->nfiles[l]; i += l ? ver->nfiles[l] : 1) {
+            IterChild *c = &kids[k++];
+            c->type = CHILD_TABLES;
+            c->snap = snap;
+            skv__leveliter_init(&c->li, db, ver->files[l] + i, l ? ver->nfiles[l] : 1);
+        }
+    *out = kids;
+    *n = k;
+    return SKV_OK;
+}
+
+void skv__children_free(IterChild *kids, size_t n) {
+    for (size_t i = 0; kids && i < n; i++) {
+        if (kids[i].type == CHILD_TABLES) skv__leveliter_free(&kids[i].li);
+        free(kids[i].kbuf);
+    }
+    free(kids);
 }

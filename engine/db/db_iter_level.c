@@ -11,6 +11,7 @@ static void level_close(SkvLevelIter *it) {
     if (it->h) skv__db_table_release(it->db, it->h);
     it->ti = NULL;
     it->h = NULL;
+    it->r = NULL;
     it->fi = it->n;
 }
 
@@ -26,6 +27,7 @@ static int level_open(SkvLevelIter *it, size_t i) {
         level_close(it);
         return -1;
     }
+    it->r = r;
     it->fi = i;
     return 0;
 }
@@ -120,4 +122,28 @@ void skv__leveliter_seek_before(SkvLevelIter *it, const void *key, size_t klen, 
     if (level_open(it, lo - 1)) return;
     skv__sst_iter_seek_before(it->ti, key, klen, seq);
     level_backward(it);
+}
+
+int skv__leveliter_may_contain(SkvLevelIter *it, const void *key, size_t klen, uint64_t snap) {
+    size_t lo = 0, hi = it->n; /* the only file that can hold key: the first whose largest >= key */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (skv__key_cmp(it->files[mid]->largest, it->files[mid]->largest_len, key, klen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == it->n) return 0;
+    const SkvFileMeta *f = it->files[lo];
+    if (skv__key_cmp(key, klen, f->smallest, f->smallest_len) < 0 || f->min_seq > snap) return 0;
+    SkvSstReader *r;
+    SkvCacheHandle *h;
+    if (skv__db_table_get(it->db, f->number, &r, &h)) return 1; /* the seek reports the error */
+    int may = skv__sst_may_contain(r, key, klen);
+    skv__db_table_release(it->db, h);
+    return may;
+}
+
+int skv__leveliter_ts_ordered(const SkvLevelIter *it) {
+    return it->r ? skv__sst_props(it->r)->ts_ordered : 0;
 }

@@ -35,6 +35,9 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->target_file_size = 32u << 20;
     o->max_open_files = 1000;
     o->mmap_reads = 1;
+    o->enable_versioning = 0;
+    o->versioned_history_retention_ns = 0;
+    o->enable_versioned_index = 0;
 }
 
 static char *db_join(const char *dir, const char *name) {
@@ -59,15 +62,37 @@ static int db_prepare_dir(skv_db *db) {
     return SKV_OK;
 }
 
-/* Writes the format marker of a new database: to a temporary name first, fsynced, then
- * renamed into place and the directory fsynced, so a crash never leaves a partial marker. */
-static int db_write_format(skv_db *db, const char *path) {
-    char *tmp = db_join(db->path, "FORMAT.tmp");
-    if (!tmp) return SKV_ENOMEM;
-    int rc = skv__env_write_file_sync(db->env, tmp, DB_FORMAT_TEXT, strlen(DB_FORMAT_TEXT));
-    if (!rc) rc = db->env->rename(db->env, tmp, path);
-    if (!rc) rc = db->env->sync_dir(db->env, db->path);
+/* Writes the format marker: to a temporary name first, fsynced, then renamed into place and
+ * the directory fsynced, so a crash never leaves a partial marker. */
+int skv__db_write_format(SkvEnv *env, const char *dir) {
+    char *tmp = db_join(dir, "FORMAT.tmp"), *path = db_join(dir, "FORMAT");
+    int rc = tmp && path ? SKV_OK : SKV_ENOMEM;
+    if (!rc) rc = skv__env_write_file_sync(env, tmp, DB_FORMAT_TEXT, strlen(DB_FORMAT_TEXT));
+    if (!rc) rc = env->rename(env, tmp, path);
+    if (!rc) rc = env->sync_dir(env, dir);
     free(tmp);
+    free(path);
+    return rc;
+}
+
+int skv__db_read_format(SkvEnv *env, const char *dir) {
+    char *path = db_join(dir, "FORMAT"), *text = NULL;
+    size_t len = 0;
+    if (!path) return SKV_ENOMEM;
+    int rc = skv__env_read_file(env, path, &text, &len);
+    if (rc == SKV_NOTFOUND) {
+        rc = skv__err(SKV_NOTFOUND, "%s: missing", path);
+    } else if (!rc) {
+        unsigned v = 0;
+        char tail = 0;
+        if (len > 64 || sscanf(text, "skv-format %u%c", &v, &tail) != 2 || tail != '\n')
+            rc = skv__err(SKV_ECORRUPT, "%s: unreadable format marker", path);
+        else if (v > DB_FORMAT_VERSION)
+            rc = skv__err(SKV_EVERSION, "%s: format %u is newer than this library's %d", path, v,
+                          DB_FORMAT_VERSION);
+    }
+    free(text);
+    free(path);
     return rc;
 }
 
@@ -119,29 +144,18 @@ static void db_clear_unfinished(skv_db *db) {
  * (the marker is written last): then *creating is set and leftovers are removed; a missing
  * marker next to data is damage. */
 static int db_check_format(skv_db *db, int *creating) {
-    char *path = db_join(db->path, "FORMAT"), *text = NULL;
-    size_t len = 0;
-    if (!path) return SKV_ENOMEM;
-    int rc = skv__env_read_file(db->env, path, &text, &len);
+    int rc = skv__db_read_format(db->env, db->path);
     if (rc == SKV_NOTFOUND) {
         if (db_holds_data(db)) {
-            rc = skv__err(SKV_ECORRUPT, "%s: missing while the database holds data", path);
+            rc = skv__err(SKV_ECORRUPT, "%s/FORMAT: missing while the database holds data",
+                          db->path);
         } else {
+            skv__errmsg_clear();
             db_clear_unfinished(db);
             *creating = 1;
             rc = SKV_OK;
         }
-    } else if (!rc) {
-        unsigned v = 0;
-        char tail = 0;
-        if (len > 64 || sscanf(text, "skv-format %u%c", &v, &tail) != 2 || tail != '\n')
-            rc = skv__err(SKV_ECORRUPT, "%s: unreadable format marker", path);
-        else if (v > DB_FORMAT_VERSION)
-            rc = skv__err(SKV_EVERSION, "%s: format %u is newer than this library's %d", path, v,
-                          DB_FORMAT_VERSION);
     }
-    free(text);
-    free(path);
     return rc;
 }
 
@@ -276,12 +290,7 @@ int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db 
     atomic_store(&db->visible_seq, db->next_seq - 1);
     atomic_store(&db->published_ts, db->last_ts);
     skv__db_delete_obsolete(db);
-    if (creating) {
-        char *format = db_join(db->path, "FORMAT");
-        rc = format ? db_write_format(db, format) : SKV_ENOMEM;
-        free(format);
-        if (rc) goto fail;
-    }
+    if (creating && (rc = skv__db_write_format(env, db->path))) goto fail;
     if ((rc = skv__commit_start(db))) goto fail;
     if ((rc = skv__bg_start(db))) {
         skv__commit_stop(db);

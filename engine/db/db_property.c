@@ -53,9 +53,9 @@ int skv__db_property(skv_db *db, const char *name, char **value) {
         bytes += skv__mem_bytes(v->mems[i].mem);
         entries += skv__mem_count(v->mems[i].mem);
     }
-    skv__mutex_lock(&db->commit_mu);
+    skv__mutex_lock(&db->view_mu); /* changed with the view, by the commit leader */
     size_t segments = db->wal_segments;
-    skv__mutex_unlock(&db->commit_mu);
+    skv__mutex_unlock(&db->view_mu);
     skv__mutex_lock(&db->bg_mu);
     uint64_t stall_ns = db->stall_ns, stalls = db->stalls, flush = db->flush_bytes,
              cread = db->compact_read_bytes, cwrite = db->compact_write_bytes,

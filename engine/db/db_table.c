@@ -154,8 +154,7 @@ static int table_cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The sorted numbers of every table file some live view (or the current version) needs. */
-static int table_live_numbers(skv_db *db, uint64_t **out, size_t *count) {
+int skv__db_live_numbers(skv_db *db, uint64_t **out, size_t *count) {
     size_t n = 0, cap = 64;
     uint64_t *v = malloc(cap * sizeof *v);
     if (!v) return SKV_ENOMEM;
@@ -192,7 +191,7 @@ static int table_live_numbers(skv_db *db, uint64_t **out, size_t *count) {
 void skv__db_delete_obsolete(skv_db *db) {
     uint64_t *live;
     size_t nlive;
-    if (table_live_numbers(db, &live, &nlive)) return;
+    if (skv__db_live_numbers(db, &live, &nlive)) return;
     char **names;
     size_t n;
     if (db->env->list(db->env, db->path, &names, &n) == SKV_OK) {

@@ -18,6 +18,9 @@ int skv__txn_begin(skv_db *db, int mode, skv_txn **out) {
     atomic_init(&txn->refs, 1);
     skv__ws_init(&txn->ws);
     atomic_fetch_add(&db->refs, 1);
+    /* the epoch first: a restore publishes its view and sequence before it counts itself, so
+     * a transaction that sees the new count also reads the restored state */
+    txn->epoch = atomic_load(&db->restores);
     /* the view is taken after the snapshot so it holds every entry the snapshot can see */
     skv__snapshots_acquire(&db->snaps, txn->snap, &db->visible_seq);
     if (mode != SKV_TXN_WRITE_ONLY) txn->view = skv__view_acquire(db);
@@ -56,6 +59,9 @@ void skv__txn_end(skv_txn *txn) {
         txn->snap = NULL;
     }
     skv__sst_pin_release(&txn->pin);
+    free(txn->at_buf);
+    txn->at_buf = NULL;
+    txn->at_cap = 0;
     if (txn->view) {
         skv__view_release(txn->view);
         txn->view = NULL;

@@ -36,7 +36,10 @@ SkvView *skv__view_derive(skv_db *db, const SkvView *cur, SkvMemtable *front, si
         v->mems[lead + i] = cur->mems[i];
         skv__mem_ref(cur->mems[i].mem);
     }
+    /* the view is listed already: skv__db_live_numbers reads its version under views_mu */
+    skv__mutex_lock(&db->views_mu);
     v->version = version;
+    skv__mutex_unlock(&db->views_mu);
     return v;
 }
 

@@ -49,6 +49,10 @@ struct SkvEnv {
     int (*mkdir)(SkvEnv *env, const char *path);               /* SKV_OK if it exists */
     int (*remove)(SkvEnv *env, const char *path);
     int (*rename)(SkvEnv *env, const char *from, const char *to); /* atomic replace */
+    /* a second name `to` (which must not exist) for the existing file `from` (a hard link):
+     * SKV_ENOTSUP when the file system cannot link them (another device, no link support),
+     * and the caller copies instead */
+    int (*link)(SkvEnv *env, const char *from, const char *to);
     int (*sync_dir)(SkvEnv *env, const char *dir);
     /* names (not paths) in dir, excluding "." and ".."; free with skv__env_free_list */
     int (*list)(SkvEnv *env, const char *dir, char ***names, size_t *count);
@@ -77,14 +81,21 @@ void skv__env_free_list(char **names, size_t count);
 int skv__env_read_file(SkvEnv *env, const char *path, char **out, size_t *len);
 /* Writes a whole file (truncating), fsyncs it, closes it. */
 int skv__env_write_file_sync(SkvEnv *env, const char *path, const void *data, size_t len);
+/* Copies the first `len` bytes of `from` (all of it with UINT64_MAX) into a new file `to`
+ * (truncating), fsyncs it, closes it; SKV_ECORRUPT when `from` is shorter than `len`. */
+int skv__env_copy_file(SkvEnv *env, const char *from, const char *to, uint64_t len);
+/* Gives the immutable file `from` the second name `to` by a hard link, or by a copy when the
+ * file system cannot link them; either way `to` is then fsynced (the caller fsyncs its
+ * directory). *linked (may be NULL) says which it was. */
+int skv__env_link_or_copy(SkvEnv *env, const char *from, const char *to, int *linked);
 
 /* ---- the in-memory file system (env_mem.c) ------------------------------------------------
  *
  * Every file and directory entry has a volatile state (what reads see) and a durable state
- * (what survives a crash): file content becomes durable at sync(); creation, removal and
- * rename of a name become durable at sync_dir() of its parent directory. mkdir is durable at
- * once. Mutating operations (open with create or truncate, append, sync, truncate, remove,
- * rename, sync_dir, mkdir) are numbered from 1 in the order they happen. */
+ * (what survives a crash): file content becomes durable at sync(); creation, removal, rename
+ * and link of a name become durable at sync_dir() of its parent directory. mkdir is durable
+ * at once. Mutating operations (open with create or truncate, append, sync, truncate, remove,
+ * rename, link, sync_dir, mkdir) are numbered from 1 in the order they happen. */
 
 typedef struct SkvMemFs SkvMemFs;
 
@@ -117,5 +128,8 @@ int skv__memfs_crashed(SkvMemFs *fs);
 SkvMemFs *skv__memfs_crash_clone(SkvMemFs *fs, uint64_t keep_volatile_seed);
 /* A full copy of the current volatile state (a process crash: the OS keeps everything). */
 SkvMemFs *skv__memfs_clone(SkvMemFs *fs);
+/* With 0, link fails with SKV_ENOTSUP (without counting an operation), as across two file
+ * systems; 1 (the default) allows links again. */
+void skv__memfs_set_links(SkvMemFs *fs, int allowed);
 
 #endif /* SKV_ENV_H */

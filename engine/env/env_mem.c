@@ -7,10 +7,10 @@
  * the durable entries of d equal to the volatile ones. So a renamed file whose directory was
  * not synced keeps its durable content under its old durable name. Directories are durable
  * as soon as mkdir returns. Paths are plain strings ("a//b/" is "a/b"); the parent of a path
- * is the part before its last '/', and the root ("" or "/") always exists.
+ * is the part before its last '/', and the root ("", "/" or ".") always exists.
  *
  * Every mutating operation (open that creates or truncates, a lock that creates its file,
- * append, sync, truncate, remove, rename, sync_dir, mkdir) takes the next number from 1; an
+ * append, sync, truncate, remove, rename, link, sync_dir, mkdir) takes the next number from 1; an
  * armed fault fires on its number. A CRASH fault freezes a full copy of the state (the crash
  * image) and fails that op and all later mutating ops with SKV_EIO.
  *
@@ -61,6 +61,7 @@ struct SkvMemFs {
     int crashed;
     SkvMemFs *image;    /* full copy frozen when a CRASH fault fired */
     char fault_hit[16]; /* the kind of op the armed fault hit first ("" = none yet) */
+    int no_links;       /* link fails with SKV_ENOTSUP (as across file systems) */
 };
 
 typedef struct MemFile {
@@ -109,7 +110,7 @@ static int memfs_reserve_bytes(uint8_t **p, size_t *cap, size_t need) {
     return 0;
 }
 
-/* A normalised copy: repeated '/' collapsed, trailing '/' dropped ("/" becomes ""). */
+/* A normalised copy: repeated '/' collapsed, trailing '/' dropped ("/" and "." become ""). */
 static char *memfs_norm(const char *path) {
     size_t n = strlen(path);
     char *s = malloc(n + 1);
@@ -121,6 +122,7 @@ static char *memfs_norm(const char *path) {
     }
     while (j > 0 && s[j - 1] == '/') j--;
     s[j] = '\0';
+    if (strcmp(s, ".") == 0) s[0] = '\0'; /* the current directory is the root */
     return s;
 }
 
@@ -564,6 +566,34 @@ static int memfs_rename(SkvEnv *env, const char *from, const char *to) {
     return rc;
 }
 
+static int memfs_link(SkvEnv *env, const char *from, const char *to) {
+    SkvMemFs *fs = memfs_of(env);
+    char *nf = memfs_norm(from), *nt = memfs_norm(to);
+    if (!nf || !nt) {
+        free(nf);
+        free(nt);
+        return memfs_nomem("link", from);
+    }
+    int rc = SKV_OK;
+    skv__mutex_lock(&fs->mu);
+    MemEntry *e = memfs_names_find(&fs->vol, nf);
+    if (fs->no_links) {
+        rc = skv__err(SKV_ENOTSUP, "memfs link %s to %s: links are turned off", from, to);
+    } else if (!e) {
+        rc = skv__err(SKV_NOTFOUND, "memfs link %s to %s: no such file", from, to);
+    } else if (memfs_dir_exists(fs, nt) || memfs_names_find(&fs->vol, nt)) {
+        rc = skv__err(SKV_EIO, "memfs link %s to %s: target exists", from, to);
+    } else if (!memfs_parent_exists(fs, nt)) {
+        rc = skv__err(SKV_NOTFOUND, "memfs link %s to %s: no such directory", from, to);
+    } else if ((rc = memfs_begin(fs, "link", from, NULL)) == SKV_OK) {
+        if (memfs_names_set(&fs->vol, nt, e->ino) < 0) rc = memfs_nomem("link", from);
+    }
+    skv__mutex_unlock(&fs->mu);
+    free(nf);
+    free(nt);
+    return rc;
+}
+
 static int memfs_sync_dir(SkvEnv *env, const char *dir) {
     SkvMemFs *fs = memfs_of(env);
     char *nd = memfs_norm(dir);
@@ -725,6 +755,7 @@ SkvMemFs *skv__memfs_new(void) {
         .mkdir = memfs_mkdir,
         .remove = memfs_remove,
         .rename = memfs_rename,
+        .link = memfs_link,
         .sync_dir = memfs_sync_dir,
         .list = memfs_list,
         .lock = memfs_lock,
@@ -765,6 +796,12 @@ void skv__memfs_set_fault(SkvMemFs *fs, int kind, uint64_t at, int sticky) {
     fs->fault_kind = kind;
     fs->fault_at = at;
     fs->fault_sticky = sticky;
+    skv__mutex_unlock(&fs->mu);
+}
+
+void skv__memfs_set_links(SkvMemFs *fs, int allowed) {
+    skv__mutex_lock(&fs->mu);
+    fs->no_links = !allowed;
     skv__mutex_unlock(&fs->mu);
 }
 

@@ -1,7 +1,8 @@
 /*
  * env_posix.c — the POSIX environment: files over file descriptors (pread, looping write,
- * fdatasync, read-only mmap), names (stat, mkdir, unlink, rename, directory fsync, readdir),
- * exclusive locks (flock plus a process-wide registry of locked files), the clocks and pthreads.
+ * fdatasync, read-only mmap), names (stat, mkdir, unlink, rename, link, directory fsync,
+ * readdir), exclusive locks (flock plus a process-wide registry of locked files), the clocks
+ * and pthreads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -218,6 +219,17 @@ static int posix_rename(SkvEnv *env, const char *from, const char *to) {
     return skv__err(posix_code(e), "rename %s to %s: %s", from, to, strerror(e));
 }
 
+static int posix_link(SkvEnv *env, const char *from, const char *to) {
+    (void)env;
+    if (link(from, to) == 0) return SKV_OK;
+    int e = errno;
+    /* another device, or a file system without hard links: the caller copies instead */
+    int code = e == EXDEV || e == EPERM || e == EMLINK || e == ENOTSUP || e == EOPNOTSUPP
+                   ? SKV_ENOTSUP
+                   : posix_code(e);
+    return skv__err(code, "link %s to %s: %s", from, to, strerror(e));
+}
+
 static int posix_sync_dir(SkvEnv *env, const char *dir) {
     (void)env;
     int fd;
@@ -420,6 +432,7 @@ static SkvEnv posix_env = {
     .mkdir = posix_mkdir,
     .remove = posix_remove,
     .rename = posix_rename,
+    .link = posix_link,
     .sync_dir = posix_sync_dir,
     .list = posix_list,
     .lock = posix_lock,

@@ -1,6 +1,7 @@
 /*
- * env_util.c — helpers over any SkvEnv: freeing a name list, reading a whole file, and
- * writing a whole file durably.
+ * env_util.c — helpers over any SkvEnv: freeing a name list, reading a whole file, writing a
+ * whole file durably, copying a file (or a prefix of it) durably, and linking an immutable
+ * file under a second name with a copy as the fallback.
  */
 #include <stdlib.h>
 
@@ -54,6 +55,56 @@ int skv__env_write_file_sync(SkvEnv *env, const char *path, const void *data, si
     if (rc != SKV_OK) return rc;
     rc = env->append(f, data, len);
     if (rc == SKV_OK) rc = env->sync(f);
+    int crc = env->close(f);
+    return rc != SKV_OK ? rc : crc;
+}
+
+enum { ENV_COPY_CHUNK = 1 << 20 };
+
+int skv__env_copy_file(SkvEnv *env, const char *from, const char *to, uint64_t len) {
+    SkvFile *src, *dst = NULL;
+    int rc = env->open(env, from, SKV_ENV_READ, &src);
+    if (rc != SKV_OK) return rc;
+    uint64_t size = 0;
+    uint8_t *buf = NULL;
+    if ((rc = env->size(src, &size)) == SKV_OK && len != UINT64_MAX && size < len)
+        rc = skv__err(SKV_ECORRUPT, "copy %s: %llu bytes, %llu expected", from,
+                      (unsigned long long)size, (unsigned long long)len);
+    if (len == UINT64_MAX) len = size;
+    if (rc == SKV_OK && !(buf = malloc(ENV_COPY_CHUNK)))
+        rc = skv__err(SKV_ENOMEM, "copy %s: out of memory", from);
+    if (rc == SKV_OK) rc = env->open(env, to, SKV_ENV_TRUNCATE, &dst);
+    for (uint64_t off = 0; rc == SKV_OK && off < len;) {
+        size_t want = len - off < ENV_COPY_CHUNK ? (size_t)(len - off) : ENV_COPY_CHUNK, got = 0;
+        rc = env->read_at(src, off, buf, want, &got);
+        if (rc == SKV_OK && got != want)
+            rc = skv__err(SKV_ECORRUPT, "copy %s: file shrank while being copied", from);
+        if (rc == SKV_OK) rc = env->append(dst, buf, want);
+        off += want;
+    }
+    if (rc == SKV_OK) rc = env->sync(dst);
+    free(buf);
+    env->close(src);
+    if (dst) {
+        int crc = env->close(dst);
+        if (rc == SKV_OK) rc = crc;
+    }
+    return rc;
+}
+
+int skv__env_link_or_copy(SkvEnv *env, const char *from, const char *to, int *linked) {
+    if (linked) *linked = 0;
+    int rc = env->link(env, from, to);
+    if (rc == SKV_ENOTSUP) {
+        skv__errmsg_clear();
+        return skv__env_copy_file(env, from, to, UINT64_MAX);
+    }
+    if (rc != SKV_OK) return rc;
+    if (linked) *linked = 1;
+    /* the content is shared: make sure it is durable (a no-op for a file already synced) */
+    SkvFile *f;
+    if ((rc = env->open(env, to, SKV_ENV_READ, &f)) != SKV_OK) return rc;
+    rc = env->sync(f);
     int crc = env->close(f);
     return rc != SKV_OK ? rc : crc;
 }

@@ -15,13 +15,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* entry kinds (the values are part of the on-disk formats) */
+#include "skv.h"
+
+/* entry kinds (the values are part of the on-disk formats). SKV_KIND_SOFT_DELETE (1, a
+ * tombstone version) and SKV_KIND_REPLACE (6, a value that supersedes older versions) are the
+ * public constants of skv.h, which history iterators report; the other two are internal. */
 enum {
-    SKV_KIND_DELETE = 0,      /* hard delete: the key and its history are gone */
-    SKV_KIND_SOFT_DELETE = 1, /* tombstone version */
-    SKV_KIND_VALUE = 2,       /* a value (set / set_at) */
-    SKV_KIND_REPLACE = 6      /* a value that supersedes older versions */
+    SKV_KIND_DELETE = 0,           /* hard delete: the key and its history are gone */
+    SKV_KIND_VALUE = SKV_KIND_SET, /* a value (set / set_at) */
 };
+_Static_assert(SKV_KIND_SOFT_DELETE == 1 && SKV_KIND_VALUE == 2 && SKV_KIND_REPLACE == 6,
+               "entry kinds are part of the on-disk formats");
 
 typedef struct SkvMemtable SkvMemtable;
 
@@ -34,6 +38,13 @@ void skv__mem_unref(SkvMemtable *m); /* frees it at zero */
  * Returns SKV_OK or SKV_ENOMEM. */
 int skv__mem_add(SkvMemtable *m, uint64_t seq, int kind, uint64_t ts, const void *key, size_t klen,
                  const void *val, size_t vlen);
+
+/* Whether every key's versions in the memtable have timestamps in commit order (a newer
+ * version never has a smaller timestamp). Cleared (before the entry is inserted) by whoever
+ * inserts an entry whose timestamp is not its commit's; safe from any thread. History reads
+ * stop early only over sources where this holds. */
+void skv__mem_note_ts_unordered(SkvMemtable *m);
+int skv__mem_ts_ordered(const SkvMemtable *m);
 
 /* Approximate bytes used (arena + nodes), and number of entries. Safe from any thread. */
 size_t skv__mem_bytes(const SkvMemtable *m);

@@ -13,6 +13,7 @@ struct SkvMemtable {
     SkvMemSkl skl;
     _Atomic uint64_t count;
     _Atomic uint32_t refs;
+    _Atomic int ts_unordered;
 };
 
 SkvMemtable *skv__mem_new(void) {
@@ -27,8 +28,13 @@ SkvMemtable *skv__mem_new(void) {
     }
     atomic_init(&m->count, 0);
     atomic_init(&m->refs, 1);
+    atomic_init(&m->ts_unordered, 0);
     return m;
 }
+
+void skv__mem_note_ts_unordered(SkvMemtable *m) { atomic_store(&m->ts_unordered, 1); }
+
+int skv__mem_ts_ordered(const SkvMemtable *m) { return !atomic_load(&m->ts_unordered); }
 
 void skv__mem_ref(SkvMemtable *m) { atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed); }
 

@@ -161,6 +161,9 @@ typedef struct {
     uint64_t min_seq, max_seq;
     uint8_t *smallest, *largest; /* user keys */
     size_t smallest_len, largest_len;
+    /* 1: within every user key, a newer version never has a larger timestamp than an older
+     * one (timestamps in commit order); 0: not so, or not recorded (older tables) */
+    int ts_ordered;
 } SkvSstProps;
 
 void skv__sst_props_free(SkvSstProps *p);
@@ -225,6 +228,10 @@ typedef struct {
 
 void skv__sst_pin_release(SkvSstPin *pin);
 
+/* 0 when the table's bloom filter says key is certainly absent, else 1 (also without a
+ * filter). */
+int skv__sst_may_contain(const SkvSstReader *r, const void *key, size_t klen);
+
 /* The newest entry of key with seq <= snap (any kind): SKV_OK with *e (e->key is `key`
  * itself; the value view stays valid while *pin is held), SKV_NOTFOUND, or SKV_ECORRUPT /
  * SKV_EIO / SKV_ENOMEM. Consults the filter first. *pin holds nothing unless SKV_OK. */
@@ -251,5 +258,25 @@ void skv__sst_iter_seek_before(SkvSstIter *it, const void *key, size_t klen, uin
 void skv__sst_iter_next(SkvSstIter *it);
 void skv__sst_iter_prev(SkvSstIter *it);
 void skv__sst_iter_entry(const SkvSstIter *it, SkvSstEntry *e);
+
+/* The full check of a table (sst_table_verify.c), for the integrity check: every index
+ * partition and data block is read from the file and checked (checksum, decompression, every
+ * entry decoded), the entries must come in strictly increasing internal order within and
+ * across blocks, each block must end with the key its index entry names, the entries' count,
+ * keys and sequences must agree with the properties, and a filter block the reader dropped as
+ * damaged is reported. Each problem is passed to `problem` with skv_errmsg() naming the file,
+ * the block and what is wrong, and the walk goes on with the next block. */
+typedef struct {
+    void (*problem)(void *ud, int rc);
+    /* called once per intact entry, in order; a non-zero return stops the walk (returned) */
+    int (*entry)(void *ud, const SkvSstEntry *e);
+    void *ud;
+    uint64_t blocks, entries; /* counted: data blocks read intact, entries seen */
+} SkvSstVerify;
+
+/* SKV_OK when the table is intact, else the code of the first problem (SKV_ECORRUPT, or
+ * SKV_EIO for a read that failed); SKV_ENOMEM stops the walk. The reader should have no
+ * block cache, so that every block comes from the file. */
+int skv__sst_verify(SkvSstReader *r, SkvSstVerify *v);
 
 #endif /* SKV_SST_H */

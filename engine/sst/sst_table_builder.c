@@ -55,7 +55,8 @@ struct SkvSstBuilder {
     uint64_t offset; /* bytes written so far */
     uint8_t *last;   /* user key of the last entry added */
     size_t last_len, last_cap;
-    uint64_t last_seq;
+    uint64_t last_seq, last_ts;
+    int ts_unordered; /* some key's newer version has a larger timestamp than an older one */
     uint64_t *hashes; /* one per distinct user key, for the filter */
     size_t nhashes, hcap;
     uint64_t entries, min_seq, max_seq, nblocks;
@@ -222,9 +223,11 @@ int skv__sst_builder_add(SkvSstBuilder *b, const void *key, size_t klen, uint64_
         b->smallest_len = klen;
         b->min_seq = b->max_seq = seq;
     }
+    if (!newkey && ts > b->last_ts) b->ts_unordered = 1;
     if (klen) memcpy(b->last, key, klen);
     b->last_len = klen;
     b->last_seq = seq;
+    b->last_ts = ts;
     if (newkey && b->o.filter_bits_per_key > 0)
         b->hashes[b->nhashes++] = skv__bloom_hash(key, klen);
     if (seq < b->min_seq) b->min_seq = seq;
@@ -263,10 +266,10 @@ void skv__sst_builder_abandon(SkvSstBuilder *b) {
 }
 
 /* The properties block payload: entries, min seq, max seq, data block count (varints), then
- * the smallest and largest user keys (varint length, bytes), and in a partitioned table the
- * partition count (varint). */
+ * the smallest and largest user keys (varint length, bytes), the partition count (varint, 0
+ * when the index is one block) and the timestamp order (varint 1 or 0). */
 static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
-    size_t n = 5 * 10 + 2 * 10 + b->smallest_len + b->last_len;
+    size_t n = 7 * 10 + 2 * 10 + b->smallest_len + b->last_len;
     uint8_t *buf = malloc(n);
     if (!buf) return skv__err(SKV_ENOMEM, "out of memory building table %s", b->path);
     uint8_t *p = buf;
@@ -280,7 +283,8 @@ static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
     p += skv__put_varint(p, b->last_len);
     if (b->last_len) memcpy(p, b->last, b->last_len);
     p += b->last_len;
-    if (b->nparts > 0) p += skv__put_varint(p, b->nparts);
+    p += skv__put_varint(p, b->nparts);
+    p += skv__put_varint(p, b->ts_unordered ? 0 : 1);
     int rc = tblb_write_block(b, buf, (size_t)(p - buf), 0, h);
     free(buf);
     return rc;
@@ -405,6 +409,7 @@ int skv__sst_builder_finish(SkvSstBuilder *b, SkvSstProps *props) {
         props->smallest_len = b->smallest_len;
         props->largest = largest;
         props->largest_len = b->last_len;
+        props->ts_ordered = !b->ts_unordered;
         b->smallest = NULL;
     }
     tblb_free(b);

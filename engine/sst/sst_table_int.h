@@ -93,6 +93,7 @@ struct SkvSstReader {
     uint8_t *filter;    /* NULL: no filter, or one that failed its checksum */
     const uint8_t *map; /* the whole file mapped read-only (skv__sst_map), or NULL */
     size_t filter_len;
+    char *filter_error; /* why a damaged filter was dropped (for skv__sst_verify), or NULL */
     SkvSstProps props;
 };
 

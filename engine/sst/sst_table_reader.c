@@ -114,11 +114,11 @@ static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t h
 
 /* ---- opening ---- */
 
-/* The properties block; *nparts receives the optional partition count (0 when absent). */
+/* The properties block; *nparts receives the optional partition count (0 when absent or 0). */
 static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_t *nblocks,
                             uint64_t *nparts) {
     const uint8_t *end = p + n;
-    uint64_t v[6], parts = 0;
+    uint64_t v[6], parts = 0, ts_ordered = 0;
     SkvSstProps *pr = &r->props;
     size_t m;
     for (int i = 0; i < 4; i++) {
@@ -135,9 +135,13 @@ static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_
     p += m;
     const uint8_t *large = p;
     p += v[5];
-    if (p != end) { /* the partition count, only in a partitioned table */
-        if (!(m = skv__get_varint(p, end, &parts)) || p + m != end || parts == 0 || parts > v[3])
+    if (p != end) { /* the partition count; 0 only when the timestamp order follows */
+        if (!(m = skv__get_varint(p, end, &parts)) || parts > v[3]) goto bad;
+        p += m;
+        if (p != end &&
+            (!(m = skv__get_varint(p, end, &ts_ordered)) || p + m != end || ts_ordered > 1))
             goto bad;
+        if (p == end && parts == 0) goto bad;
     }
     p = large;
     if (v[0] == 0 || v[3] == 0 || v[3] > v[0] || v[1] > v[2] || v[2] > SKV_SST_SEQ_MAX ||
@@ -154,6 +158,7 @@ static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_
     pr->entries = v[0];
     pr->min_seq = v[1];
     pr->max_seq = v[2];
+    pr->ts_ordered = (int)ts_ordered;
     *nblocks = v[3];
     *nparts = parts;
     return SKV_OK;
@@ -324,6 +329,7 @@ static int tblr_open(SkvSstReader *r) {
             /* a damaged filter is dropped: every key "may be present" */
             r->filter = NULL;
             r->filter_len = 0;
+            r->filter_error = strdup(skv__errmsg_get()); /* NULL when out of memory */
             skv__errmsg_clear();
             rc = SKV_OK;
         }
@@ -373,6 +379,7 @@ void skv__sst_close(SkvSstReader *r) {
     free(r->index);
     free(r->index_keys);
     free(r->filter);
+    free(r->filter_error);
     skv__sst_props_free(&r->props);
     free(r->path);
     free(r);
@@ -560,6 +567,10 @@ size_t skv__sst_part_find(const SkvSstPartition *pt, const void *key, size_t kle
 
 size_t skv__sst_index_find(const SkvSstReader *r, const void *key, size_t klen, uint64_t seq) {
     return skv__sst_part_find(&r->top, key, klen, seq);
+}
+
+int skv__sst_may_contain(const SkvSstReader *r, const void *key, size_t klen) {
+    return !r->filter || skv__bloom_may_contain(r->filter, r->filter_len, key, klen);
 }
 
 int skv__sst_get(SkvSstReader *r, const void *key, size_t klen, uint64_t snap, SkvSstEntry *e,

@@ -1202,6 +1202,239 @@ static int op_scan(ctx *c, const cJSON *s) {
     return r;
 }
 
+/* ---- steps: checkpoints, restore and the integrity check -------------------------------- */
+
+/* <case dir>/<rel> into path; -1 (case failed) for a bad relative name. */
+static int case_path(ctx *c, const char *rel, char *path, size_t cap) {
+    if (!rel || !*rel || strstr(rel, "..") || rel[0] == '/')
+        return fail(c, "bad case: bad path '%s'", rel ? rel : "(missing)");
+    int pn = snprintf(path, cap, "%s/%s", c->dir, rel);
+    if (pn < 0 || (size_t)pn >= cap) return fail(c, "bad case: path too long");
+    return 0;
+}
+
+/* checkpoint / restore: one call with a directory (`dir`, relative to the case directory). */
+static int op_db_dir(ctx *c, const cJSON *s, int (*fn)(skv_db *, const char *)) {
+    db_slot *d = find_db(c, s);
+    char path[PATH_SIZE];
+    if (!d || case_path(c, str_member(s, "dir"), path, sizeof path)) return -1;
+    return check_rc(c, s, fn(d->db, path));
+}
+
+static int op_checkpoint(ctx *c, const cJSON *s) { return op_db_dir(c, s, skv_checkpoint); }
+static int op_restore(ctx *c, const cJSON *s) { return op_db_dir(c, s, skv_restore); }
+
+/* check: skv_check of the open `db`, or skv_check_dir of the closed database `path`; with
+ * `report_has`, the report must contain that text. */
+static int op_check(ctx *c, const cJSON *s) {
+    char *report = NULL;
+    int rc;
+    if (member(s, "db")) {
+        db_slot *d = find_db(c, s);
+        if (!d) return -1;
+        rc = skv_check(d->db, &report);
+    } else {
+        char path[PATH_SIZE];
+        if (case_path(c, str_member(s, "path"), path, sizeof path)) return -1;
+        rc = skv_check_dir(path, NULL, &report);
+    }
+    if (check_rc(c, s, rc)) {
+        skv_free(report);
+        return -1;
+    }
+    const char *has = str_member(s, "report_has");
+    int ok = !has || (report && strstr(report, has));
+    skv_free(report);
+    return ok ? 0 : fail(c, "expected a report containing \"%s\"", has);
+}
+
+/* ---- steps: time travel ---------------------------------------------------------------- */
+
+/* A timestamp: an integer or decimal string, or {"var": name, "plus": n, "minus": n} (a
+ * saved variable, optionally shifted). */
+static int ts_value(ctx *c, const cJSON *v, const char *what, uint64_t *out) {
+    if (cJSON_IsObject(v)) {
+        const char *name = str_member(v, "var");
+        uint64_t plus = 0, minus = 0;
+        if (!name || var_find(c, name, out)) return fail(c, "bad case: bad '%s'", what);
+        const cJSON *p = member(v, "plus"), *m = member(v, "minus");
+        if ((p && json_u64(p, &plus)) || (m && json_u64(m, &minus)))
+            return fail(c, "bad case: bad '%s'", what);
+        *out = *out + plus - minus;
+        return 0;
+    }
+    if (json_u64(v, out)) return fail(c, "bad case: bad '%s'", what);
+    return 0;
+}
+
+static int op_get_at(ctx *c, const cJSON *s) {
+    txn_slot *t = find_txn(c, s);
+    bytes k, want;
+    uint64_t ts = 0;
+    if (!t || req_bytes(c, s, "key", &k) || opt_bytes(c, s, "value", &want) ||
+        ts_value(c, member(s, "ts"), "ts", &ts))
+        return -1;
+    const void *val = NULL;
+    size_t vlen = 0;
+    int rc = skv_txn_get_at(t->txn, k.p, k.n, ts, &val, &vlen);
+    if (check_rc(c, s, rc)) return -1;
+    if (rc == SKV_OK && want.present && !bytes_eq(&want, val, vlen)) {
+        char a[160], b[160];
+        return fail(c, "expected value %s, got %s", show(want.p, want.n, a, sizeof a),
+                    show(val, vlen, b, sizeof b));
+    }
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int kind;
+} KINDS[] = {
+    {"set", SKV_KIND_SET}, {"soft_delete", SKV_KIND_SOFT_DELETE}, {"replace", SKV_KIND_REPLACE}};
+
+static const char *kind_name(int kind) {
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (KINDS[i].kind == kind) return KINDS[i].name;
+    return "unknown";
+}
+
+/* Opens the history iterator a `history` or `history_open` step describes. */
+static int history_open(ctx *c, const cJSON *s, skv_iter **it, int *rc) {
+    txn_slot *t = find_txn(c, s);
+    bytes lo, hi;
+    uint64_t from = 0, to = UINT64_MAX, limit = 0;
+    unsigned flags = 0;
+    if (!t || opt_bytes(c, s, "lo", &lo) || opt_bytes(c, s, "hi", &hi)) return -1;
+    if ((member(s, "from") && ts_value(c, member(s, "from"), "from", &from)) ||
+        (member(s, "to") && ts_value(c, member(s, "to"), "to", &to)))
+        return -1;
+    if (member(s, "limit") && json_u64(member(s, "limit"), &limit))
+        return fail(c, "bad case: bad 'limit'");
+    const cJSON *f = member(s, "flags"), *x;
+    if (f && !cJSON_IsArray(f)) return fail(c, "bad case: 'flags' must be an array");
+    cJSON_ArrayForEach(x, f) {
+        const char *n = cJSON_IsString(x) ? x->valuestring : "";
+        if (strcmp(n, "reverse") == 0)
+            flags |= SKV_ITER_REVERSE;
+        else if (strcmp(n, "keys_only") == 0)
+            flags |= SKV_ITER_KEYS_ONLY;
+        else if (strcmp(n, "tombstones") == 0)
+            flags |= SKV_HISTORY_TOMBSTONES;
+        else
+            return fail(c, "bad case: unknown history flag '%s'", n);
+    }
+    *it = NULL;
+    *rc = skv_txn_history(t->txn, lo.present ? lo.p : NULL, lo.n, hi.present ? hi.p : NULL, hi.n,
+                          from, to, flags, (size_t)limit, it);
+    return check_rc(c, s, *rc);
+}
+
+/* Checks the current version's timestamp and kind against a step or entry object. */
+static int check_version(ctx *c, const cJSON *want, skv_iter *it, size_t idx) {
+    uint64_t ts = 0, wts = 0;
+    int kind = 0;
+    char gb[32];
+    int rc = skv_iter_version(it, &ts, &kind);
+    if (rc != SKV_OK)
+        return fail(c, "expected iter_version SKV_OK at entry %zu, got %s", idx,
+                    code_name_of(rc, gb, sizeof gb));
+    const cJSON *tv = member(want, "ts");
+    const char *kv = str_member(want, "kind");
+    if (tv) {
+        if (ts_value(c, tv, "ts", &wts)) return -1;
+        if (ts != wts)
+            return fail(c, "expected entry %zu ts %" PRIu64 ", got %" PRIu64, idx, wts, ts);
+    }
+    if (member(want, "kind") && (!kv || strcmp(kv, kind_name(kind)) != 0))
+        return fail(c, "expected entry %zu kind %s, got %s", idx, kv ? kv : "(bad)",
+                    kind_name(kind));
+    return 0;
+}
+
+static int history_compare(ctx *c, const cJSON *s, skv_iter *it) {
+    const cJSON *want = member(s, "entries"), *x;
+    if (!cJSON_IsArray(want)) return fail(c, "bad case: missing 'entries'");
+    size_t idx = 0, wn = (size_t)cJSON_GetArraySize(want);
+    char a[160], b[160], gb[32];
+    int rc = skv_iter_first(it);
+    cJSON_ArrayForEach(x, want) {
+        bytes wk, wv;
+        if (!cJSON_IsObject(x) || req_bytes(c, x, "key", &wk) || opt_bytes(c, x, "value", &wv))
+            return fail(c, "bad case: entry %zu needs an object with 'key'", idx);
+        if (rc != SKV_OK)
+            return fail(c, "expected %zu entries, got %zu (then %s)", wn, idx,
+                        code_name_of(rc, gb, sizeof gb));
+        const void *k = NULL, *v = NULL;
+        size_t kl = 0, vl = 0;
+        if (skv_iter_key(it, &k, &kl) || skv_iter_value(it, &v, &vl))
+            return fail(c, "expected entry %zu readable, got an error", idx);
+        if (!bytes_eq(&wk, k, kl))
+            return fail(c, "expected entry %zu key %s, got %s", idx, show(wk.p, wk.n, a, sizeof a),
+                        show(k, kl, b, sizeof b));
+        if (wv.present && !bytes_eq(&wv, v, vl))
+            return fail(c, "expected entry %zu value %s, got %s", idx,
+                        show(wv.p, wv.n, a, sizeof a), show(v, vl, b, sizeof b));
+        if (check_version(c, x, it, idx)) return -1;
+        step_free_all(c);
+        idx++;
+        rc = skv_iter_next(it);
+    }
+    if (rc == SKV_OK) {
+        const void *k = NULL;
+        size_t kl = 0;
+        skv_iter_key(it, &k, &kl);
+        return fail(c, "expected %zu entries, got more (next key %s)", wn,
+                    show(k, kl, b, sizeof b));
+    }
+    if (rc != SKV_NOTFOUND)
+        return fail(c, "expected the end after %zu entries, got %s", wn,
+                    code_name_of(rc, gb, sizeof gb));
+    return 0;
+}
+
+/* history: opens a history iterator, reads every version with key, value, ts and kind,
+ * compares them with "entries" and frees it. */
+static int op_history(ctx *c, const cJSON *s) {
+    skv_iter *it = NULL;
+    int rc;
+    if (history_open(c, s, &it, &rc)) {
+        skv_iter_free(it);
+        return -1;
+    }
+    int r = rc == SKV_OK ? history_compare(c, s, it) : 0;
+    skv_iter_free(it);
+    return r;
+}
+
+/* history_open: binds a history iterator for the iter_* steps. */
+static int op_history_open(ctx *c, const cJSON *s) {
+    const char *name = str_member(s, "iter");
+    if (!name) return fail(c, "bad case: missing 'iter'");
+    iter_slot *slot = new_iter_slot(c, name);
+    skv_iter *it = NULL;
+    int rc;
+    if (!slot || history_open(c, s, &it, &rc)) {
+        skv_iter_free(it);
+        return -1;
+    }
+    if (rc == SKV_OK) {
+        slot->name = name;
+        slot->it = it;
+    }
+    return 0;
+}
+
+/* iter_version: skv_iter_version, then ts / kind as in history entries. */
+static int op_iter_version(ctx *c, const cJSON *s) {
+    iter_slot *i = find_iter(c, s);
+    if (!i) return -1;
+    uint64_t ts = 0;
+    int kind = 0;
+    int rc = skv_iter_version(i->it, &ts, &kind);
+    if (check_rc(c, s, rc)) return -1;
+    return rc == SKV_OK ? check_version(c, s, i->it, 0) : 0;
+}
+
 /* ---- dispatch --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1246,6 +1479,15 @@ static const op_entry OPS[] = {
     {"iter_free", op_iter_free},
     {"collect", op_collect},
     {"scan", op_scan},
+    /* checkpoints, restore and the integrity check */
+    {"checkpoint", op_checkpoint},
+    {"restore", op_restore},
+    {"check", op_check},
+    /* time travel */
+    {"get_at", op_get_at},
+    {"history", op_history},
+    {"history_open", op_history_open},
+    {"iter_version", op_iter_version},
 };
 
 /* ---- case directory --------------------------------------------------------------------- */

@@ -8,7 +8,10 @@
  * error and the file it names, or, when open succeeds, which keys read correctly and which give
  * SKV_ECORRUPT (computed from the undamaged copy: the read path of a key touches the damaged
  * table or block), a full scan (exactly the model, or SKV_ECORRUPT after a correct prefix), a
- * full compaction, and a reopen that loses nothing that was readable.
+ * full compaction, and a reopen that loses nothing that was readable. Before the open, the
+ * integrity check of the closed directory must name the same damage (or report it clean when
+ * open tolerates it, except a dropped filter block, which it reports; an orphan table is
+ * listed) and write nothing; after the open, skv_check must find the damage that stays.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -648,7 +651,79 @@ typedef struct {
     long block;       /* R_BLOCK */
     int absolute;     /* wal_recovery_mode=absolute_consistency */
     int compact_rc;   /* expected skv_compact result when open succeeds */
+    /* the integrity check: by default it finds what open finds (R_FAIL: the same code and
+     * names; R_BLOCK: the damaged block) or nothing; check_set overrides that for damage that
+     * open tolerates but the check reports (a dropped filter block) or lists (an orphan) */
+    int check_set, check_rc;
+    const char *check_msg;
+    int check_open_rc; /* skv_check of the opened database (R_BLOCK: SKV_ECORRUPT) */
 } Expect;
+
+/* The directory check of the damaged copy before anything opens it: the expected code, the
+ * first problem naming the damage, the report listing it, and nothing written. */
+static int check_case(const Base *b, SkvMemFs *fs, const Expect *x, const SkvDbOptions *o) {
+    SkvEnv *env = skv__memfs_env(fs);
+    int want = SKV_OK;
+    const char *m1 = NULL, *m2 = NULL;
+    char tpath[96], block[64];
+    if (x->check_set) {
+        want = x->check_rc;
+        m1 = x->check_msg;
+    } else if (x->reads == R_FAIL) {
+        want = x->open_rc;
+        m1 = x->msg1;
+        m2 = x->msg2;
+    } else if (x->reads == R_BLOCK) {
+        want = SKV_ECORRUPT;
+        table_path(x->table, tpath, sizeof tpath);
+        m1 = tpath;
+        for (size_t i = 0; i < b->ntables; i++)
+            if (b->tables[i].number == x->table)
+                snprintf(block, sizeof block, "block at offset %llu",
+                         (unsigned long long)b->tables[i].blocks[x->block].off);
+        m2 = block;
+    }
+    char *before = NULL, *after = NULL, *report = NULL;
+    size_t blen = 0, alen = 0;
+    EXPECT(fs_image(env, 0, &before, &blen) == SKV_OK, "image");
+    skv__errmsg_clear();
+    int rc = skv__db_check_dir(env, DB, o, &report);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", skv_errmsg());
+    int same = fs_image(env, 0, &after, &alen) == SKV_OK && alen == blen &&
+               memcmp(before, after, blen) == 0;
+    free(before);
+    free(after);
+    int bad = 0;
+    if (rc != want) {
+        fail_(__LINE__, "check returned %s, expected %s: %s\n%s", skv_errname(rc),
+              skv_errname(want), msg, report ? report : "");
+        bad = -1;
+    } else if (want != SKV_OK) {
+        if ((m1 && !strstr(msg, m1)) || (m2 && !strstr(msg, m2))) {
+            fail_(__LINE__, "check names '%s', expected '%s' and '%s'", msg, m1 ? m1 : "",
+                  m2 ? m2 : "");
+            bad = -1;
+        }
+        char line[600];
+        snprintf(line, sizeof line, "problem: %s\n", msg);
+        if (!report || !strstr(report, line)) {
+            fail_(__LINE__, "the report does not list '%s'", msg);
+            bad = -1;
+        }
+    } else if (!report || !strstr(report, "clean, 0 problems") ||
+               (x->check_msg && !strstr(report, x->check_msg))) {
+        fail_(__LINE__, "a clean check without a clean report (naming '%s')",
+              x->check_msg ? x->check_msg : "");
+        bad = -1;
+    }
+    skv_free(report);
+    if (!same) {
+        fail_(__LINE__, "the check changed files");
+        bad = -1;
+    }
+    return bad;
+}
 
 static int run_case(const Base *b, SkvMemFs *fs, const Expect *x) {
     SkvEnv *env = skv__memfs_env(fs);
@@ -656,6 +731,7 @@ static int run_case(const Base *b, SkvMemFs *fs, const Expect *x) {
     db_options(&o, b->zstd);
     if (x->absolute) o.wal_recovery_mode = SKV_WAL_ABSOLUTE;
     g_cases++;
+    if (check_case(b, fs, x, &o)) return -1;
     char *before = NULL, *after = NULL;
     size_t blen = 0, alen = 0;
     int data_only = x->unchanged == U_DATA;
@@ -681,6 +757,16 @@ static int run_case(const Base *b, SkvMemFs *fs, const Expect *x) {
     }
     free(before);
     EXPECT(rc == SKV_OK, "open returned %s, expected SKV_OK: %s", skv_errname(rc), skv_errmsg());
+    {
+        int want = x->reads == R_BLOCK ? SKV_ECORRUPT : x->check_open_rc;
+        int crc = skv_check(db, NULL);
+        if (crc != want) {
+            fail_(__LINE__, "skv_check of the open database returned %s, expected %s: %s",
+                  skv_errname(crc), skv_errname(want), skv_errmsg());
+            skv_close(db);
+            return -1;
+        }
+    }
     const Model *m = x->reads == R_PREV ? &b->prev : &b->model;
     int want[NKEYS] = {0}, got[NKEYS], ncorrupt = 0;
     if (x->reads == R_BLOCK || x->reads == R_TABLE) {
@@ -952,13 +1038,17 @@ DAMAGE_FN(sst_data_block_level0_first64) {
     return file_xor(skv__memfs_env(fs), path, 40, 0x01);
 }
 
-/* the filter block: ignored when damaged, every read stays correct */
+/* the filter block: ignored when damaged, every read stays correct; the check reports it */
 DAMAGE_FN(sst_filter_block) {
     const TableInfo *t = pick(b, 0);
     if (!t || !t->filter.size) return -1;
     char path[96];
     table_path(t->number, path, sizeof path);
     x->reads = R_MODEL;
+    x->check_set = 1;
+    x->check_rc = x->check_open_rc = SKV_ECORRUPT;
+    snprintf(g_msg1, sizeof g_msg1, "table %s: filter block", path);
+    x->check_msg = g_msg1;
     return file_xor(skv__memfs_env(fs), path, t->filter.off + t->filter.size / 2, 0x08);
 }
 
@@ -1019,6 +1109,19 @@ static int table_gone(const Base *b, SkvMemFs *fs, Expect *x, int which, int how
     case 3: return env->remove(env, path);
     default: return file_append(env, path, "x", 1);
     }
+}
+
+/* a table file the manifest does not name: open deletes it; the check reports it */
+DAMAGE_FN(sst_orphan) {
+    const TableInfo *t = pick(b, 0);
+    if (!t) return -1;
+    char path[96];
+    table_path(t->number, path, sizeof path);
+    x->reads = R_MODEL;
+    x->check_set = 1;
+    x->check_rc = SKV_OK; /* listed, not a problem */
+    x->check_msg = "orphan: " DB "/00000000000000099999.sst";
+    return skv__env_copy_file(skv__memfs_env(fs), path, DB "/00000000000000099999.sst", UINT64_MAX);
 }
 
 DAMAGE_FN(sst_truncated_to_zero) { return table_gone(b, fs, x, 0, 0); }
@@ -1163,6 +1266,7 @@ CASE(sst_footer_handles)
 CASE(sst_index_block)
 CASE(sst_properties_block)
 CASE(sst_level0_footer)
+CASE(sst_orphan)
 CASE(sst_truncated_to_zero)
 CASE(sst_truncated_to_half)
 CASE(sst_truncated_by_one)
@@ -1214,6 +1318,7 @@ static const TestCase TESTS[] = {T(wal_intact),
                                  T(sst_index_block),
                                  T(sst_properties_block),
                                  T(sst_level0_footer),
+                                 T(sst_orphan),
                                  T(sst_truncated_to_zero),
                                  T(sst_truncated_to_half),
                                  T(sst_truncated_by_one),

@@ -69,6 +69,7 @@ typedef struct {
 
 typedef struct {
     uint64_t seed;
+    int versioned; /* opened with enable_versioning: recovery checks every key's history too */
     WlStep *steps;
     size_t nsteps;
     size_t ntxns;
@@ -331,6 +332,110 @@ static inline int wl_check_prefix(const Workload *wl, skv_db *db, size_t lo, siz
     return -1;
 }
 
+/* ---- history (versioned workloads) ------------------------------------------------------ */
+
+/* One expected version of a key. */
+typedef struct {
+    int kind; /* SKV_KIND_SET, SKV_KIND_SOFT_DELETE or SKV_KIND_REPLACE */
+    const uint8_t *val;
+    size_t len;
+} WlVersion;
+
+/* The writes of wl_post_txns, in order: key, WL_* kind, value. */
+static const struct {
+    int key, kind;
+    const char *val;
+} wl_post_ops_[6] = {{3, WL_SET, "post-0"}, {WL_NKEYS - 1, WL_REPLACE, "post-0"},
+                     {5, WL_SET, "post-1"}, {7, WL_REPLACE, "post-1"},
+                     {9, WL_SET, "post-2"}, {11, WL_DELETE, NULL}};
+
+/* Applies one write to the versions of its key (oldest first; *n of them): a hard delete
+ * erases them, a replace keeps only itself. */
+static inline void wl_history_apply(WlVersion *vs, size_t *n, int kind, const uint8_t *val,
+                                    size_t len) {
+    if (kind == WL_DELETE || kind == WL_REPLACE) *n = 0;
+    if (kind == WL_DELETE) return;
+    vs[(*n)++] = (WlVersion){kind == WL_SET       ? SKV_KIND_SET
+                             : kind == WL_REPLACE ? SKV_KIND_REPLACE
+                                                  : SKV_KIND_SOFT_DELETE,
+                             kind == WL_SOFT_DELETE ? NULL : val, kind == WL_SOFT_DELETE ? 0 : len};
+}
+
+/* The versions of key after the first k commits (and the post transactions when post),
+ * oldest first, into vs (room for wl->ntxns + 3). */
+static inline size_t wl_history_of(const Workload *wl, size_t k, int post, int key, WlVersion *vs) {
+    size_t n = 0, t = 0;
+    for (size_t i = 0; i < wl->nsteps && t < k; i++) {
+        const WlStep *s = &wl->steps[i];
+        if (s->type != WL_STEP_TXN) continue;
+        for (int j = 0; j < s->nops; j++)
+            if (s->ops[j].key == key)
+                wl_history_apply(vs, &n, s->ops[j].kind, s->ops[j].val, s->ops[j].vlen);
+        t++;
+    }
+    for (int p = 0; post && p < 6; p++)
+        if (wl_post_ops_[p].key == key)
+            wl_history_apply(vs, &n, wl_post_ops_[p].kind, (const uint8_t *)wl_post_ops_[p].val,
+                             wl_post_ops_[p].val ? strlen(wl_post_ops_[p].val) : 0);
+    return n;
+}
+
+/* Checks the history of every key (tombstones included) against the model after k commits
+ * (and the post transactions when post): the same versions, newest first, with timestamps
+ * falling. Returns 0 or -1 (printed). */
+static inline int wl_check_history(const Workload *wl, skv_db *db, size_t k, int post,
+                                   const char *ctx) {
+    WlVersion *vs = malloc((wl->ntxns + 4) * sizeof *vs);
+    skv_txn *txn = NULL;
+    int bad = 0;
+    int rc = vs ? skv_txn_begin(db, SKV_TXN_READ_ONLY, &txn) : SKV_ENOMEM;
+    /* the key names in byte order: "key/00" .. "key/38", then "shared" */
+    for (int key = 0; !rc && !bad && key < WL_NKEYS; key++) {
+        char name[16], hi[17];
+        wl_key_name(key, name, sizeof name);
+        size_t nl = strlen(name), n = wl_history_of(wl, k, post, key, vs), got = 0;
+        memcpy(hi, name, nl);
+        hi[nl] = 0;
+        skv_iter *it = NULL;
+        uint64_t prev_ts = UINT64_MAX;
+        rc = skv_txn_history(txn, name, nl, hi, nl + 1, 0, UINT64_MAX, SKV_HISTORY_TOMBSTONES, 0,
+                             &it);
+        for (rc = rc ? rc : skv_iter_first(it); rc == SKV_OK && !bad; rc = skv_iter_next(it)) {
+            const void *v;
+            size_t vl;
+            uint64_t ts;
+            int kind;
+            if ((rc = skv_iter_value(it, &v, &vl)) || (rc = skv_iter_version(it, &ts, &kind)))
+                break;
+            const WlVersion *w = got < n ? &vs[n - 1 - got] : NULL;
+            if (!w || w->kind != kind || w->len != vl || (vl && memcmp(w->val, v, vl) != 0) ||
+                ts >= prev_ts) {
+                fprintf(stderr,
+                        "%s: history of '%s' after %zu commits%s: version %zu (kind %d, %zu "
+                        "bytes, ts %" PRIu64 ") is not the model's (%zu versions)\n",
+                        ctx, name, k, post ? " and the post transactions" : "", got, kind, vl, ts,
+                        n);
+                bad = 1;
+            }
+            prev_ts = ts;
+            got++;
+        }
+        skv_iter_free(it);
+        if (rc == SKV_NOTFOUND) rc = SKV_OK;
+        if (!rc && !bad && got != n) {
+            fprintf(stderr,
+                    "%s: history of '%s' after %zu commits has %zu versions, expected %zu\n", ctx,
+                    name, k, got, n);
+            bad = 1;
+        }
+    }
+    if (rc)
+        fprintf(stderr, "%s: history read failed: %s: %s\n", ctx, skv_errname(rc), skv_errmsg());
+    skv_txn_free(txn);
+    free(vs);
+    return rc || bad ? -1 : 0;
+}
+
 /* ---- running ------------------------------------------------------------------------- */
 
 enum { WL_AT_NONE = 0, WL_AT_OPEN, WL_AT_COMMIT, WL_AT_SYNC, WL_AT_CLOSE, WL_AT_WRITE };
@@ -571,6 +676,7 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
     o.bg_inline = 1; /* file operations in a reproducible order */
+    o.enable_versioning = wl->versioned;
     skv_db *db = NULL;
     int rc = skv__db_open(wl_db_path(), &o, env, &db);
     if (rc) {
@@ -578,7 +684,8 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
         return -1;
     }
     size_t k = 0;
-    if (wl_check_prefix(wl, db, lo, hi, &k, ctx) < 0) {
+    if (wl_check_prefix(wl, db, lo, hi, &k, ctx) < 0 ||
+        (wl->versioned && wl_check_history(wl, db, k, 0, ctx) < 0)) {
         skv_close(db);
         return -1;
     }
@@ -590,7 +697,8 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
         skv_close(db);
         return -1;
     }
-    if (wl_check_exact(db, &st, seq0 + 6, ctx) < 0) {
+    if (wl_check_exact(db, &st, seq0 + 6, ctx) < 0 ||
+        (wl->versioned && wl_check_history(wl, db, k, 1, ctx) < 0)) {
         skv_close(db);
         return -1;
     }
@@ -607,6 +715,7 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     char ctx2[512];
     snprintf(ctx2, sizeof ctx2, "%s (second recovery)", ctx);
     int bad = wl_check_exact(db, &st, seq0 + 6, ctx2);
+    if (!bad && wl->versioned) bad = wl_check_history(wl, db, k, 1, ctx2);
     if ((rc = skv_close(db)) && !bad) {
         fprintf(stderr, "%s: close failed: %s\n", ctx2, skv_errname(rc));
         bad = -1;
