@@ -67,19 +67,25 @@ def unity_source(root: Path) -> str:
 # The package's own C glue, built only on functions of skv.h: reads that return the length
 # (or a negative error code) as the result and the bytes as char *, so that Python makes the
 # bytes object in one step; a batched read that also reports where each key and value lies
-# in the buffer; and the callbacks the engine calls into Python.
+# in the buffer; a batched read of history versions (key, value, timestamp and kind of many
+# versions per call); and the callbacks the engine calls into Python.
 GLUE_CDEF = """
 int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val);
 int64_t skvpy_iter_key(skv_iter *it, const char **key);
 int64_t skvpy_iter_value(skv_iter *it, const char **val);
 int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const char **buf,
                      size_t *len, size_t *count, size_t *offs);
+int64_t skvpy_get_at(skv_txn *txn, const char *key, size_t klen, uint64_t ts, const char **val);
+int skvpy_read_versions(skv_iter *it, int *state, size_t max_entries, char *buf, size_t cap,
+                        size_t *count, size_t *offs, uint64_t *ts, int *kinds, size_t *need);
 extern "Python" void _skvpy_commit_done(void *user_data, int status);
 extern "Python" int _skvpy_scan_entry(void *user_data, const void *key, size_t klen,
                                       const void *val, size_t vlen);
 """
 
 GLUE_SOURCE = r"""
+#include <string.h>
+
 #include "skv.h"
 
 static const char skvpy_empty[1] = "";
@@ -94,6 +100,14 @@ static int64_t skvpy_view(int rc, const char **p, size_t n) {
 static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val) {
     size_t n = 0;
     int rc = skv_txn_get(txn, key, klen, (const void **)val, &n);
+    return skvpy_view(rc, val, n);
+}
+
+/* skv_txn_get_at, returning like skvpy_get. */
+static int64_t skvpy_get_at(skv_txn *txn, const char *key, size_t klen, uint64_t ts,
+                            const char **val) {
+    size_t n = 0;
+    int rc = skv_txn_get_at(txn, key, klen, ts, (const void **)val, &n);
     return skvpy_view(rc, val, n);
 }
 
@@ -131,6 +145,56 @@ static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, 
         offs[3 * i + 2] = off;
     }
     return 0;
+}
+
+/* Copies up to max_entries versions of a history iterator into buf (cap bytes): version i has
+ * its key in buf[offs[3i], offs[3i+1]), its value in buf[offs[3i+1], offs[3i+2]), timestamp
+ * ts[i] and kind kinds[i]. *state is 0 before the first call (the iterator is then moved to
+ * its first version), 1 while it stands on the next version to copy, 2 at the end. Returns
+ * SKV_OK with *count > 0, SKV_NOTFOUND at the end, 1 when the next version alone does not fit
+ * in cap bytes (*need is the room it takes; nothing moved), or the error of a failed call
+ * (nothing is returned then). */
+static int skvpy_read_versions(skv_iter *it, int *state, size_t max_entries, char *buf, size_t cap,
+                               size_t *count, size_t *offs, uint64_t *ts, int *kinds,
+                               size_t *need) {
+    size_t n = 0, off = 0;
+    int rc;
+    *count = 0;
+    if (*state == 2) return SKV_NOTFOUND;
+    if (*state == 0) {
+        rc = skv_iter_first(it);
+        if (rc == SKV_NOTFOUND) *state = 2;
+        if (rc) return rc;
+        *state = 1;
+    }
+    while (n < max_entries) {
+        const void *k, *v;
+        size_t kl, vl;
+        if ((rc = skv_iter_key(it, &k, &kl)) || (rc = skv_iter_value(it, &v, &vl)) ||
+            (rc = skv_iter_version(it, &ts[n], &kinds[n])))
+            return rc;
+        if (kl + vl > cap - off) {
+            if (n) break;
+            *need = kl + vl;
+            return 1;
+        }
+        offs[3 * n] = off;
+        if (kl) memcpy(buf + off, k, kl);
+        off += kl;
+        offs[3 * n + 1] = off;
+        if (vl) memcpy(buf + off, v, vl);
+        off += vl;
+        offs[3 * n + 2] = off;
+        n++;
+        rc = skv_iter_next(it);
+        if (rc == SKV_NOTFOUND) {
+            *state = 2;
+            break;
+        }
+        if (rc) return rc;
+    }
+    *count = n;
+    return SKV_OK;
 }
 """
 

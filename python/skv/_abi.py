@@ -2,7 +2,7 @@
 
 The version, constants, error table and function names of the C ABI."""
 
-HEADER_SHA256 = "cf678a949f502adff2eb18abd30007291bf4bfeed56d52d6c15086f334ed574e"
+HEADER_SHA256 = "7d4fb9d507e883c7f1bd960404184e33d05dafeb820a2b3ee07b3b46ac76d3f4"
 
 __version__ = "0.1.0"
 VERSION = (0, 1, 0)
@@ -39,6 +39,10 @@ SKV_ITER_REVERSE = 1
 SKV_ITER_KEYS_ONLY = 2
 SKV_MAX_KEY_SIZE = 65535
 SKV_MAX_VALUE_SIZE = 268435456
+SKV_KIND_SOFT_DELETE = 1
+SKV_KIND_SET = 2
+SKV_KIND_REPLACE = 6
+SKV_HISTORY_TOMBSTONES = 4
 
 # (name, code, text) of every error code, SKV_OK first
 ERRORS = (
@@ -107,4 +111,11 @@ FUNCTIONS = (
     'skv_iter_read_batch',
     'skv_iter_free',
     'skv_txn_scan',
+    'skv_checkpoint',
+    'skv_restore',
+    'skv_check',
+    'skv_check_dir',
+    'skv_txn_get_at',
+    'skv_txn_history',
+    'skv_iter_version',
 )

@@ -43,6 +43,14 @@ enum skv_limits {
     SKV_MAX_KEY_SIZE = 65535,
     SKV_MAX_VALUE_SIZE = 268435456
 };
+enum skv_version_kind {
+    SKV_KIND_SOFT_DELETE = 1,
+    SKV_KIND_SET = 2,
+    SKV_KIND_REPLACE = 6
+};
+enum skv_history_flags {
+    SKV_HISTORY_TOMBSTONES = 4
+};
 
 typedef struct skv_options skv_options;
 typedef struct skv_db skv_db;
@@ -104,6 +112,15 @@ int skv_options_new(skv_options **out);
  *                                  (must be >= level0_max_files)
  *   target_file_size (33554432)    compaction output files are cut near this size
  *   max_open_files (1000)          table files kept open (16 .. 1000000)
+ *   enable_versioning (false)      keep the history of every key for skv_txn_get_at and
+ *                                  skv_txn_history (without it they give SKV_ENOTSUP)
+ *   versioned_history_retention_ns (0) with versioning: compaction keeps every version whose
+ *                                  timestamp is at most this many ns old, and per key the
+ *                                  newest older one (in effect when that window began);
+ *                                  0 = forever
+ *   enable_versioned_index (false) accepted for SurrealKV compatibility and changes nothing:
+ *                                  history is always served from the tree itself, which
+ *                                  gives the same cost bound; true needs enable_versioning
  * Errors: SKV_EINVAL (NULL argument, unknown name, bad value; skv_errmsg() names it). */
 int skv_options_set(skv_options *opts, const char *name, const char *value);
 
@@ -114,7 +131,8 @@ void skv_options_free(skv_options *opts);
  * and recovers every committed transaction from the write-ahead log. opts may be NULL
  * (defaults) and is not retained.
  * Errors: SKV_EINVAL (path or out NULL, empty path, path is not a directory,
- * l0_stall_threshold below level0_max_files),
+ * l0_stall_threshold below level0_max_files, enable_versioned_index without
+ * enable_versioning),
  * SKV_NOTFOUND (the directory does not exist and create_if_missing is false, or its parent
  * directory does not exist),
  * SKV_ELOCKED (already open in this or another process), SKV_ECORRUPT (damaged log: a record
@@ -138,7 +156,8 @@ int skv_close(skv_db *db);
 int skv_flush(skv_db *db);
 
 /* Flushes, then compacts every table into the last level, dropping every version no live
- * snapshot can see; returns when done. Same errors as skv_flush. */
+ * snapshot can see (with enable_versioning: that is also older than the retention window);
+ * returns when done. Same errors as skv_flush. */
 int skv_compact(skv_db *db);
 
 /* fsyncs the write-ahead log: every commit acknowledged so far becomes durable.
@@ -278,3 +297,109 @@ void skv_iter_free(skv_iter *it);
  * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM, SKV_ECORRUPT / SKV_EIO (a
  * table block could not be read: the scan stops there; entries before it were correct). */
 int skv_txn_scan(skv_txn *txn, const char *lo, size_t lolen, const char *hi, size_t hilen, unsigned flags, size_t limit, skv_scan_cb cb, void *user_data);
+
+/* Writes a consistent copy of the database as of this call into directory `dir`: exactly
+ * the transactions committed before the call started, none committed during it. `dir` must
+ * not exist (it is created; its parent must exist) or must be an empty directory. Table files
+ * are hard-linked (copied when `dir` is on another file system), the log and a manifest are
+ * written, and every file and directory is fsynced; the directory's format marker is
+ * written last, so a checkpoint cut short by a crash is refused by skv_restore (and skv_open
+ * calls it damaged once it holds tables). The result opens with skv_open as a database of
+ * its own and is the input of skv_restore. Writers are held only for a moment at the start;
+ * reads and commits go on while the files are written. On failure whatever was written is
+ * removed.
+ * Errors: SKV_EINVAL (NULL, `dir` exists and is not an empty directory), SKV_NOTFOUND (the
+ * parent of `dir` does not exist), SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check of
+ * this database is running), SKV_EFATAL (the database is latched), SKV_EIO, SKV_ENOSPC,
+ * SKV_ENOMEM. */
+int skv_checkpoint(skv_db *db, const char *dir);
+
+/* Replaces the whole contents of the open database with the checkpoint in `dir` (made by
+ * skv_checkpoint, or any closed database directory). The checkpoint is only read, every table
+ * of it in full, so a damaged one is refused. Crash-safe: the checkpoint is first staged and
+ * fsynced inside the database directory, then one fsynced manifest record switches to it, so
+ * after a crash at any point the database reopens either as it was or as restored, never a
+ * mix. The handle stays valid: afterwards reads see the checkpoint's data, new transactions
+ * never conflict with anything committed before the restore, sequence numbers and timestamps
+ * keep rising, and every transaction and iterator begun before the restore answers
+ * SKV_ECLOSED to every call (its commit writes nothing and ends it). Commits wait while the
+ * restore runs.
+ * Errors: SKV_EINVAL (NULL, `dir` is not a directory, is the database itself, or is not a
+ * complete checkpoint: no format marker), SKV_NOTFOUND (`dir` does not exist), SKV_ELOCKED
+ * (`dir` is open as a database), SKV_ECORRUPT (the checkpoint is damaged: its manifest, its
+ * log, or a table missing, of the wrong size or with a damaged block; nothing was changed),
+ * SKV_EVERSION (the checkpoint has a newer format), SKV_ECLOSED, SKV_EBUSY (a checkpoint,
+ * restore or check of this database is running), SKV_EFATAL (latched before), SKV_EIO /
+ * SKV_ENOSPC (before the switch: nothing was changed; when writing the switch record itself
+ * failed, the database latches and reopening it gives either the old or the restored
+ * contents), SKV_ENOMEM. */
+int skv_restore(skv_db *db, const char *dir);
+
+/* Checks the integrity of the open database, reading only: the format marker; the manifest
+ * (every record's checksum, and that it names the tables the database uses); every table it
+ * names (present with the recorded size and metadata, every block's checksum, keys in order
+ * within and across blocks, each block matching its index, the filter block); the levels
+ * (level 0 newest first, deeper levels sorted and non-overlapping); table files the manifest
+ * does not name (orphans: listed, not counted as problems, since a crash or a compaction whose
+ * inputs a reader held leaves them and the database deletes them); and every record of the
+ * log segments still needed. The state checked is that of one moment at the start of the call
+ * (commits wait for that moment only: until a running flush or compaction has finished and
+ * the state is taken). `report` (may be NULL) receives a readable text: one line per table and
+ * log segment, a "problem: ..." line per problem, "orphan: ..." lines, "note: ..." lines for
+ * harmless findings (a torn log tail the next open drops), and a summary line; free it with
+ * skv_free. *report is set when the check ran (SKV_OK or the first problem's code), NULL
+ * otherwise.
+ * Returns SKV_OK when everything is intact; otherwise the code of the first problem, whose
+ * text skv_errmsg() gives: SKV_ECORRUPT (damage), SKV_EIO (a file could not be read).
+ * Errors (no check ran): SKV_EINVAL, SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check
+ * of this database is running), SKV_ENOMEM. */
+int skv_check(skv_db *db, char **report);
+
+/* The same check of the closed database in directory `path` (not opened, nothing written;
+ * its lock is held meanwhile), as `skv <dir> check` does. opts may be NULL; its level_count
+ * and wal_recovery_mode say how the database is opened (a torn log tail is a note under
+ * tolerate_corrupted_tail, a problem under absolute_consistency).
+ * Returns as skv_check, and also SKV_EVERSION (a newer on-disk format; *report says so).
+ * Errors (no check ran): SKV_EINVAL (NULL path, not a directory), SKV_NOTFOUND (no such
+ * directory, or it holds no database), SKV_ELOCKED (the database is open), SKV_EIO,
+ * SKV_ENOMEM. */
+int skv_check_dir(const char *path, const skv_options *opts, char **report);
+
+/* The value of key as of timestamp ts: of the key's versions visible to the transaction
+ * (back to its latest hard delete or replace), the one with the largest timestamp <= ts, the
+ * newer one on equal timestamps. SKV_NOTFOUND when there is none or it is a soft delete.
+ * The transaction's own latest write of the key decides first when its timestamp is <= ts
+ * (a write without an explicit timestamp always decides; an own hard delete always gives
+ * SKV_NOTFOUND). Costs a seek per source plus the versions read: with timestamps in commit
+ * order the search stops at the first version at or below ts. *val stays valid until the
+ * next call on txn.
+ * Errors: SKV_EINVAL (NULL txn, val or vlen; key NULL with klen > 0), SKV_EEMPTYKEY,
+ * SKV_ETOOBIG (key), SKV_ENOTSUP (enable_versioning is off), SKV_EWRITEONLY, SKV_ECLOSED
+ * (transaction ended or database closed), SKV_ECORRUPT / SKV_EIO (a table block could not
+ * be read), SKV_ENOMEM. */
+int skv_txn_get_at(skv_txn *txn, const char *key, size_t klen, uint64_t ts, const void **val, size_t *vlen);
+
+/* Opens an iterator over the versions of the keys in [lo, hi) (bounds as for skv_iter_open)
+ * whose timestamp lies in [ts_from, ts_to] (inclusive; 0 and UINT64_MAX leave that end
+ * open). Order: keys ascending, each key's versions newest first; with SKV_ITER_REVERSE keys
+ * descending, each key's versions oldest first (exactly the reverse). Soft deletes appear
+ * only with SKV_HISTORY_TOMBSTONES; hard deletes never (the versions before one are gone).
+ * `limit` > 0 keeps only the first `limit` versions in iteration order (counting versions,
+ * not keys); every move stays within them; 0 = all. The iterator is used with
+ * skv_iter_first/last/next/prev/seek (seek: the first version of the first key >= key; with
+ * SKV_ITER_REVERSE the first, i.e. oldest, version of the largest key <= key), skv_iter_key,
+ * skv_iter_value, skv_iter_read_batch and skv_iter_free like any iterator, and
+ * skv_iter_version gives each version's timestamp and kind. It sees the snapshot and the
+ * transaction's writes as of this call. A single key's history costs a seek per source plus
+ * the versions read (with ts_from > 0 and timestamps in commit order it stops at the first
+ * version older than ts_from); the iterator holds one key's versions in memory at a time.
+ * Errors: SKV_EINVAL (NULL txn or out, NULL bound with a non-zero length, unknown flag,
+ * ts_from > ts_to), SKV_ENOTSUP (enable_versioning is off), SKV_EWRITEONLY, SKV_ECLOSED,
+ * SKV_ENOMEM. */
+int skv_txn_history(skv_txn *txn, const char *lo, size_t lolen, const char *hi, size_t hilen, uint64_t ts_from, uint64_t ts_to, unsigned flags, size_t limit, skv_iter **out);
+
+/* The timestamp and kind (SKV_KIND_*) of the version a history iterator stands on. A write
+ * of the transaction itself without an explicit timestamp reports ts 0.
+ * Errors: SKV_EINVAL (NULL argument, or an iterator not opened by skv_txn_history),
+ * SKV_NOTFOUND (not positioned), SKV_ECLOSED (transaction ended or database closed). */
+int skv_iter_version(skv_iter *it, uint64_t *ts, int *kind);

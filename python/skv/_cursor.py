@@ -22,10 +22,12 @@ _HEAD = struct.Struct("<II")
 _buffer = ffi.buffer
 _unpack = ffi.unpack
 _read_batch = lib.skvpy_read_batch
+_read_versions = lib.skvpy_read_versions
 
 FIRST_BATCH = 64  # entries of the first read of a range; later reads grow to MAX_BATCH
 MAX_BATCH = 1024
 MAX_BATCH_BYTES = 1 << 20  # a read stops once it holds this many bytes
+HISTORY_BUFFER = 64 << 10  # bytes of versions one history read copies at first (grows)
 
 
 class HistoryEntry(NamedTuple):
@@ -259,15 +261,40 @@ def entries(cur: Cursor, limit: Optional[int], keys_only: bool) -> Iterator:
 
 
 def history_entries(cur: Cursor) -> Iterator[HistoryEntry]:
-    """The generator of Txn.history(): every version from the first on."""
+    """The generator of Txn.history(): every version from the first on, read in batches that
+    grow like those of entries() (key, value, timestamp and kind of each version copied by
+    one call), the iterator freed when it ends, is closed or is collected."""
     try:
-        ok = cur.first()
-        while ok:
+        state = ffi.new("int *")
+        count = ffi.new("size_t *")
+        need = ffi.new("size_t *")
+        cap = HISTORY_BUFFER
+        buf = ffi.new("char[]", cap)
+        batch = 0
+        while True:
+            if batch < MAX_BATCH:
+                batch = FIRST_BATCH if batch == 0 else min(batch * 4, MAX_BATCH)
+                offs = ffi.new("size_t[]", 3 * batch)
+                ts = ffi.new("uint64_t[]", batch)
+                kinds = ffi.new("int[]", batch)
             with cur._lock:
-                k, v = cur.key(), cur.value()
-                ts, kind = cur.version()
-            yield HistoryEntry(k, v, ts, kind)
-            ok = cur.next()
+                rc = _read_versions(cur._handle(), state, batch, buf, cap, count, offs, ts, kinds, need)
+                while rc == 1:  # one version larger than the buffer
+                    cap = max(need[0], cap * 4)
+                    buf = ffi.new("char[]", cap)
+                    rc = _read_versions(cur._handle(), state, batch, buf, cap, count, offs, ts, kinds, need)
+                if rc == _NOTFOUND:
+                    return
+                if rc:
+                    raise fail(rc)
+                n = count[0]
+                data = _unpack(buf, offs[3 * n - 1])
+                o = iter(_unpack(offs, 3 * n))
+                got = [
+                    HistoryEntry(data[a:b], data[b:c], t, _KINDS.get(k) or str(k))
+                    for (a, b, c), t, k in zip(zip(o, o, o), _unpack(ts, n), _unpack(kinds, n))
+                ]
+            yield from got
     finally:
         cur.close()
 

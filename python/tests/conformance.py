@@ -747,14 +747,14 @@ def check_version(c: Case, want: dict, ts: int, kind: str, idx: int) -> None:
 
 def op_history(c: Case, s: dict) -> None:
     txn = c.txn(s)
-    want = s.get("entries")
-    if not isinstance(want, list):
-        raise BadCase("missing 'entries'")
     kw = history_args(c, s)
     rc, gen = call(txn.history, opt_bytes(s, "lo"), opt_bytes(s, "hi"), **kw)
     check_rc(s, rc)
     if rc != "SKV_OK":
         return
+    want = s.get("entries")
+    if not isinstance(want, list):
+        raise BadCase("missing 'entries'")
     rc, got = call(list, gen)
     if rc != "SKV_OK":
         raise CaseFailure(f"expected the versions readable, got {rc}")
