@@ -66,15 +66,17 @@ def unity_source(root: Path) -> str:
 
 # The package's own C glue, built only on functions of skv.h: reads that return the length
 # (or a negative error code) as the result and the bytes as char *, so that Python makes the
-# bytes object in one step; a batched read that also reports where each key and value lies
-# in the buffer; a batched read of history versions (key, value, timestamp and kind of many
+# bytes object in one step; a batched read that also writes the struct-module format that
+# splits its buffer into keys and values in one call; a batched read of history versions (key, value, timestamp and kind of many
 # versions per call); and the callbacks the engine calls into Python.
 GLUE_CDEF = """
-int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val);
+int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, char *out, size_t cap,
+                  const char **big);
 int64_t skvpy_iter_key(skv_iter *it, const char **key);
 int64_t skvpy_iter_value(skv_iter *it, const char **val);
-int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const char **buf,
-                     size_t *len, size_t *count, size_t *offs);
+#define SKVPY_FORMAT_ROOM ...
+int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, int keys_only,
+                     const char **buf, size_t *len, size_t *count, char *fmt);
 int64_t skvpy_get_at(skv_txn *txn, const char *key, size_t klen, uint64_t ts, const char **val);
 int skvpy_read_versions(skv_iter *it, int *state, size_t max_entries, char *buf, size_t cap,
                         size_t *count, size_t *offs, uint64_t *ts, int *kinds, size_t *need);
@@ -96,11 +98,20 @@ static int64_t skvpy_view(int rc, const char **p, size_t n) {
     return (int64_t)n;
 }
 
-/* skv_txn_get: the value's length (>= 0) or an error code (< 0); *val points at it. */
-static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, const char **val) {
+/* skv_txn_get: the value's length (>= 0), copied into out when it fits in cap bytes (Python
+ * slices it from a buffer it keeps), else left where *big points; or an error code (< 0). */
+static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, char *out, size_t cap,
+                         const char **big) {
+    const void *v = NULL;
     size_t n = 0;
-    int rc = skv_txn_get(txn, key, klen, (const void **)val, &n);
-    return skvpy_view(rc, val, n);
+    int rc = skv_txn_get(txn, key, klen, &v, &n);
+    if (rc) return rc;
+    if (n <= cap) {
+        if (n) memcpy(out, v, n);
+    } else {
+        *big = v;
+    }
+    return (int64_t)n;
 }
 
 /* skv_txn_get_at, returning like skvpy_get. */
@@ -123,27 +134,43 @@ static int64_t skvpy_iter_value(skv_iter *it, const char **val) {
     return skvpy_view(rc, val, n);
 }
 
-/* skv_iter_read_batch, then where entry i lies in *buf: its key in [offs[3i], offs[3i+1]),
- * its value in [offs[3i+1], offs[3i+2]). max_entries must be > 0: offs holds
- * 3 * max_entries offsets. */
-static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const char **buf,
-                            size_t *len, size_t *count, size_t *offs) {
+static char *skvpy_decimal(char *out, size_t x) {
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    while (n) *out++ = tmp[--n];
+    return out;
+}
+
+/* skv_iter_read_batch, then a struct-module format that splits the buffer into the batch's
+ * keys and values in one call: "8x<klen>s<vlen>s" per entry ("8x<klen>s<vlen>x" with
+ * keys_only), NUL-terminated in fmt, which holds SKVPY_FORMAT_ROOM bytes per entry.
+ * max_entries must be > 0. */
+#define SKVPY_FORMAT_ROOM 48
+static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, int keys_only,
+                            const char **buf, size_t *len, size_t *count, char *fmt) {
     int rc = skv_iter_read_batch(it, max_entries, max_bytes, (const void **)buf, len, count);
     if (rc) return rc;
     const unsigned char *p = (const unsigned char *)*buf;
     size_t off = 0;
+    char *f = fmt;
     for (size_t i = 0; i < *count && i < max_entries; i++) {
         size_t kl = (size_t)p[off] | (size_t)p[off + 1] << 8 | (size_t)p[off + 2] << 16 |
                     (size_t)p[off + 3] << 24;
         size_t vl = (size_t)p[off + 4] | (size_t)p[off + 5] << 8 | (size_t)p[off + 6] << 16 |
                     (size_t)p[off + 7] << 24;
-        off += 8;
-        offs[3 * i] = off;
-        off += kl;
-        offs[3 * i + 1] = off;
-        off += vl;
-        offs[3 * i + 2] = off;
+        off += 8 + kl + vl;
+        *f++ = '8';
+        *f++ = 'x';
+        f = skvpy_decimal(f, kl);
+        *f++ = 's';
+        f = skvpy_decimal(f, vl);
+        *f++ = keys_only ? 'x' : 's';
     }
+    *f = 0;
     return 0;
 }
 

@@ -4,15 +4,20 @@ plyvel), measured in the same run so that the results are ratios.
 
     python python/bench/bench.py [--num 100000] [--rounds 7] [--dir /tmp/skv-pybench]
 
-Workloads, each on N keys of 16 bytes with 100-byte values, loaded in key order:
-  get        one read of an existing key, in a shuffled order, inside one read transaction
-  set+commit one write transaction per key (write, commit), eventual durability
+Workloads, each on N keys of 16 bytes with 100-byte values, loaded in key order and then
+flushed to the stores' files:
+  get        one read of an existing key, the N keys in a shuffled order, inside one read
+             transaction
+  get (hot)  the same key read N times: the cost of a call when the data is in the CPU cache
+  set+commit one write transaction per key (write, commit), eventual durability (no fsync)
   range      iterate 1,000 consecutive entries from a random start (cost per entry)
 
 Every workload runs `--rounds` times per store, the stores taking turns; the best round of
 each is reported (the machine is shared, so the minimum is the least disturbed figure). The
-peers are optional: install them for the benchmark only (`pip install lmdb rocksdict`), they
-are never dependencies of skv. `make bench-python` does that in its own environment.
+cost is the process's CPU time per call (user + system, all threads), which other programs
+on a shared machine do not inflate as they do wall time; `--wall` reports wall time instead.
+The peers are optional: install them for the benchmark only (`pip install lmdb rocksdict`),
+they are never dependencies of skv. `make bench-python` does that in its own environment.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import random
 import shutil
 import sys
 import time
+from itertools import islice
 
 VALUE = b"v" * 100
 RANGE_LEN = 1000
@@ -46,7 +52,18 @@ class SkvStore:
         with self.db.begin("read_only") as txn:
             get = txn.get
             for k in keys:
-                get(k)
+                if get(k) is None:
+                    raise AssertionError(k)
+
+    def get_c_loop(self, keys):
+        """The same gets as bare calls of the C function (engine + cffi), without the
+        package's Python code: the difference to get_loop is what the package adds."""
+        from skv._skv import ffi, lib
+
+        with self.db.begin("read_only") as txn:
+            h, buf, big, get = txn._h, ffi.new("char[]", 1024), ffi.new("const char **"), lib.skvpy_get
+            for k in keys:
+                get(h, k, len(k), buf, 1024, big)
 
     def set_loop(self, keys):
         begin = self.db.begin
@@ -101,12 +118,8 @@ class LmdbStore:
             cur = txn.cursor()
             for s in starts:
                 cur.set_range(s)
-                i = 0
-                for _ in cur:
+                for _ in islice(cur, RANGE_LEN):
                     n += 1
-                    i += 1
-                    if i == RANGE_LEN:
-                        break
         return n
 
     def close(self):
@@ -143,12 +156,8 @@ class RocksDictStore:
     def range_loop(self, starts):
         n = 0
         for s in starts:
-            i = 0
-            for _ in self.db.items(from_key=s):
-                i += 1
-                if i == RANGE_LEN:
-                    break
-            n += i
+            for _ in islice(self.db.items(from_key=s), RANGE_LEN):
+                n += 1
         return n
 
     def close(self):
@@ -181,12 +190,8 @@ class PlyvelStore(RocksDictStore):
     def range_loop(self, starts):
         n = 0
         for s in starts:
-            i = 0
-            for _ in self.db.iterator(start=s):
-                i += 1
-                if i == RANGE_LEN:
-                    break
-            n += i
+            for _ in islice(self.db.iterator(start=s), RANGE_LEN):
+                n += 1
         return n
 
 
@@ -204,10 +209,13 @@ def available_stores():
     return stores
 
 
+CLOCK = time.process_time_ns
+
+
 def timed(fn, *args):
-    t0 = time.perf_counter_ns()
-    fn(*args)
-    return time.perf_counter_ns() - t0
+    t0 = CLOCK()
+    out = fn(*args)
+    return CLOCK() - t0, out
 
 
 def main(argv=None):
@@ -217,12 +225,17 @@ def main(argv=None):
     ap.add_argument("--ranges", type=int, default=100, help="1000-entry ranges per round (default 100)")
     ap.add_argument("--writes", type=int, default=20_000, help="set+commit per round (default 20000)")
     ap.add_argument("--dir", default="/tmp/skv-pybench", help="scratch directory (removed)")
+    ap.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     args = ap.parse_args(argv)
+    global CLOCK
+    if args.wall:
+        CLOCK = time.perf_counter_ns
 
     rnd = random.Random(42)
     keys = [b"key%013d" % i for i in range(args.num)]
     shuffled = keys[:]
     rnd.shuffle(shuffled)
+    hot = [keys[args.num // 2]] * args.num
     starts = [keys[rnd.randrange(0, args.num - RANGE_LEN)] for _ in range(args.ranges)]
 
     shutil.rmtree(args.dir, ignore_errors=True)
@@ -232,33 +245,42 @@ def main(argv=None):
         s.load(keys)
 
     best = {s.name: {} for s in stores}
-    write_round = 0
+
+    def record(name, work, t, n):
+        b = best[name]
+        b[work] = min(b.get(work, t / n), t / n)
+
     for r in range(args.rounds):
         for s in stores:
-            b = best[s.name]
-            t = timed(s.get_loop, shuffled) / len(shuffled)
-            b["get"] = min(b.get("get", t), t)
-            wkeys = [b"new%06d-%07d" % (write_round, i) for i in range(args.writes)]
-            t = timed(s.set_loop, wkeys) / len(wkeys)
-            b["set+commit"] = min(b.get("set+commit", t), t)
-            t0 = time.perf_counter_ns()
-            n = s.range_loop(starts)
-            t = (time.perf_counter_ns() - t0) / n
-            b["range (per entry)"] = min(b.get("range (per entry)", t), t)
-        write_round += 1
+            record(s.name, "get", timed(s.get_loop, shuffled)[0], len(shuffled))
+            record(s.name, "get (hot)", timed(s.get_loop, hot)[0], len(hot))
+            if isinstance(s, SkvStore):
+                record(s.name, "get, C call alone", timed(s.get_c_loop, shuffled)[0], len(shuffled))
+                record(s.name, "get (hot), C call alone", timed(s.get_c_loop, hot)[0], len(hot))
+            wkeys = [b"new%06d-%07d" % (r, i) for i in range(args.writes)]
+            record(s.name, "set+commit", timed(s.set_loop, wkeys)[0], len(wkeys))
+            t, n = timed(s.range_loop, starts)
+            record(s.name, "range (per entry)", t, n)
     for s in stores:
         s.close()
     shutil.rmtree(args.dir, ignore_errors=True)
 
     names = [s.name for s in stores]
-    print(f"per-call cost in ns (best of {args.rounds} rounds; {args.num} keys, 16-byte keys, 100-byte values)")
+    clock = "wall time" if args.wall else "CPU time"
+    print(f"per-call {clock} in ns (best of {args.rounds} rounds; {args.num} keys, 16-byte keys, 100-byte values)")
     header = f"{'workload':<20}" + "".join(f"{n:>12}" for n in names)
     header += "".join(f"{'skv/' + n:>16}" for n in names[1:])
     print(header)
-    for w in ("get", "set+commit", "range (per entry)"):
+    for w in ("get", "get (hot)", "set+commit", "range (per entry)"):
         line = f"{w:<20}" + "".join(f"{best[n][w]:>12.0f}" for n in names)
         line += "".join(f"{best['skv'][w] / best[n][w]:>16.2f}" for n in names[1:])
         print(line)
+    b = best["skv"]
+    print(
+        f"skv's get: the C call alone (engine + cffi) takes {b['get, C call alone']:.0f} ns "
+        f"({b['get (hot), C call alone']:.0f} ns hot), the package's Python code "
+        f"{b['get'] - b['get, C call alone']:.0f} ns ({b['get (hot)'] - b['get (hot), C call alone']:.0f} ns hot)"
+    )
     if "lmdb" in best:
         g = best["skv"]["get"] / best["lmdb"]["get"]
         r = best["skv"]["range (per entry)"] / best["lmdb"]["range (per entry)"]

@@ -21,6 +21,9 @@ _KINDS = {v: n[len("SKV_KIND_") :].lower() for n, v in vars(_abi).items() if n.s
 _HEAD = struct.Struct("<II")
 _buffer = ffi.buffer
 _unpack = ffi.unpack
+_string = ffi.string
+_split = struct.unpack_from
+_FORMAT_ROOM = lib.SKVPY_FORMAT_ROOM
 _read_batch = lib.skvpy_read_batch
 _read_versions = lib.skvpy_read_versions
 
@@ -28,6 +31,28 @@ FIRST_BATCH = 64  # entries of the first read of a range; later reads grow to MA
 MAX_BATCH = 1024
 MAX_BATCH_BYTES = 1 << 20  # a read stops once it holds this many bytes
 HISTORY_BUFFER = 64 << 10  # bytes of versions one history read copies at first (grows)
+
+
+class Scratch:
+    """Out-parameters and buffers reused by the calls on one transaction and its iterators,
+    which hold the transaction's lock while they use them."""
+
+    __slots__ = ("p", "n", "count", "get_buf", "get_view", "fmt", "fmt_cap")
+
+    def __init__(self, get_buffer: int):
+        self.p = ffi.new("const char **")
+        self.n = ffi.new("size_t *")
+        self.count = ffi.new("size_t *")
+        self.get_buf = ffi.new("char[]", get_buffer)
+        self.get_view = ffi.buffer(self.get_buf)
+        self.fmt = None  # char[]: the struct format of a batch of up to fmt_cap entries
+        self.fmt_cap = 0
+
+    def format_room(self, entries: int):
+        if entries > self.fmt_cap:
+            self.fmt = ffi.new("char[]", _FORMAT_ROOM * entries + 1)
+            self.fmt_cap = entries
+        return self.fmt
 
 
 class HistoryEntry(NamedTuple):
@@ -75,18 +100,13 @@ class Cursor:
     the current entry (None when unpositioned). Iterating it yields the remaining entries.
     Use it as a context manager or call close()."""
 
-    __slots__ = ("_h", "_txn", "_lock", "_history", "_p", "_n", "_count", "_offs", "_cap", "__weakref__")
+    __slots__ = ("_h", "_txn", "_lock", "_history", "__weakref__")
 
     def __init__(self, txn, handle, history: bool):
         self._h = handle
         self._txn = txn
         self._lock = txn._lock
         self._history = history
-        self._p = ffi.new("const char **")
-        self._n = ffi.new("size_t *")
-        self._count = ffi.new("size_t *")
-        self._offs = None  # size_t[3 * _cap]: where each entry of a batch lies
-        self._cap = 0
 
     @property
     def transaction(self):
@@ -166,9 +186,10 @@ class Cursor:
 
     def _view(self, fn) -> Optional[bytes]:
         with self._lock:
-            n = fn(self._handle(), self._p)
+            p = self._txn._scratch().p
+            n = fn(self._handle(), p)
             if n >= 0:
-                return _unpack(self._p[0], n)
+                return _unpack(p[0], n)
             if n == _NOTFOUND:
                 return None
             raise fail(n)
@@ -209,29 +230,37 @@ class Cursor:
         the cursor then stands on the entry after the last one returned."""
         if max_entries <= 0:
             return self._read_all(max_bytes, keys_only)
-        if max_entries > self._cap:
-            self._offs = ffi.new("size_t[]", 3 * max_entries)
-            self._cap = max_entries
-        with self._lock:
-            rc = _read_batch(self._handle(), max_entries, max_bytes, self._p, self._n, self._count, self._offs)
+        lock = self._lock
+        lock.acquire()
+        try:
+            h = self._h
+            if h is None:
+                raise closed("iterator")
+            sc = self._txn._scratch()
+            fmt = sc.format_room(max_entries)
+            rc = _read_batch(h, max_entries, max_bytes, keys_only, sc.p, sc.n, sc.count, fmt)
             if rc == 0:
-                count = self._count[0]
-                data = _unpack(self._p[0], self._n[0])
-                offs = iter(_unpack(self._offs, 3 * count))
+                # one call makes every key and value (the format skips the length headers)
+                flat = _split(_string(fmt), _buffer(sc.p[0], sc.n[0]))
                 if keys_only:
-                    return [data[a:b] for a, b, _ in zip(offs, offs, offs)]
-                return [(data[a:b], data[b:c]) for a, b, c in zip(offs, offs, offs)]
+                    return list(flat)
+                it = iter(flat)
+                return list(zip(it, it))
             if rc == _NOTFOUND:
                 return []
             raise fail(rc)
+        finally:
+            lock.release()
 
     def _read_all(self, max_bytes: int, keys_only: bool) -> list:
         """read_batch without an entry limit: the buffer is split here."""
         p = ffi.new("const void **")
+        n = ffi.new("size_t *")
+        count = ffi.new("size_t *")
         with self._lock:
-            rc = lib.skv_iter_read_batch(self._handle(), 0, max_bytes, p, self._n, self._count)
+            rc = lib.skv_iter_read_batch(self._handle(), 0, max_bytes, p, n, count)
             if rc == 0:
-                return parse_batch(_buffer(p[0], self._n[0])[:], self._count[0], keys_only)
+                return parse_batch(_buffer(p[0], n[0])[:], count[0], keys_only)
             if rc == _NOTFOUND:
                 return []
             raise fail(rc)
@@ -244,7 +273,7 @@ def entries(cur: Cursor, limit: Optional[int], keys_only: bool) -> Iterator:
     """The generator of Txn.range(): batches that grow from FIRST_BATCH to MAX_BATCH
     entries, the iterator freed when it ends, is closed or is collected."""
     try:
-        batch = FIRST_BATCH
+        batch = limit if limit is not None and 0 < limit <= MAX_BATCH else FIRST_BATCH
         left = limit
         while left is None or left > 0:
             n = batch if left is None or left > batch else left

@@ -519,10 +519,12 @@ def op_commit_async(c: Case, s: dict) -> None:
     txn = c.txn(s)
 
     async def submit():
-        return txn.commit_async()
+        fut = txn.commit_async()
+        return fut, fut.done()  # done right after the call: resolved inside it
 
-    rc, fut = call(c.loop.run_until_complete, submit())
-    if fut is not None and fut.done():
+    rc, got = call(c.loop.run_until_complete, submit())
+    fut, inside = got if got is not None else (None, False)
+    if inside:
         raise CaseFailure("expected the commit to resolve after the call, got it resolved inside it")
     c.asyncs.append(AsyncCommit(s["txn"], fut))
     check_rc(s, rc)
