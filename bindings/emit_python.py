@@ -66,7 +66,7 @@ def _comment(doc, indent=""):
 
 def emit_cdef(api):
     out = [f"/* python/skv/_cdef.h — {HEADER_NOTE}\n * cffi declarations of the C ABI. */\n\n"]
-    out.append(f"#define SKV_VERSION_NUMBER ...\n#define SKV_ABI_VERSION ...\n\n")
+    out.append("#define SKV_VERSION_NUMBER ...\n#define SKV_ABI_VERSION ...\n\n")
     members = ",\n".join(f"    {e.name} = {e.code}" for e in api.errors)
     out.append(f"enum skv_error {{\n{members}\n}};\n")
     for en in api.enums:

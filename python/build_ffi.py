@@ -70,8 +70,11 @@ def unity_source(root: Path) -> str:
 # splits its buffer into keys and values in one call; a batched read of history versions (key, value, timestamp and kind of many
 # versions per call); and the callbacks the engine calls into Python.
 GLUE_CDEF = """
-int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, char *out, size_t cap,
-                  const char **big);
+typedef struct {
+    const char *big;
+    char data[1024];
+} skvpy_get_out;
+int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, skvpy_get_out *out);
 int64_t skvpy_iter_key(skv_iter *it, const char **key);
 int64_t skvpy_iter_value(skv_iter *it, const char **val);
 #define SKVPY_FORMAT_ROOM ...
@@ -92,24 +95,28 @@ GLUE_SOURCE = r"""
 
 static const char skvpy_empty[1] = "";
 
+typedef struct {
+    const char *big;  /* a value longer than data */
+    char data[1024];  /* values up to this size are copied here */
+} skvpy_get_out;
+
 static int64_t skvpy_view(int rc, const char **p, size_t n) {
     if (rc) return rc;
     if (!*p || !n) *p = skvpy_empty;
     return (int64_t)n;
 }
 
-/* skv_txn_get: the value's length (>= 0), copied into out when it fits in cap bytes (Python
- * slices it from a buffer it keeps), else left where *big points; or an error code (< 0). */
-static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, char *out, size_t cap,
-                         const char **big) {
+/* skv_txn_get: the value's length (>= 0), copied into out->data when it fits (Python slices
+ * it from a buffer over that array), else left where out->big points; or an error code (< 0). */
+static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, skvpy_get_out *out) {
     const void *v = NULL;
     size_t n = 0;
     int rc = skv_txn_get(txn, key, klen, &v, &n);
     if (rc) return rc;
-    if (n <= cap) {
-        if (n) memcpy(out, v, n);
+    if (n <= sizeof out->data) {
+        if (n) memcpy(out->data, v, n);
     } else {
-        *big = v;
+        out->big = v;
     }
     return (int64_t)n;
 }

@@ -61,9 +61,9 @@ class SkvStore:
         from skv._skv import ffi, lib
 
         with self.db.begin("read_only") as txn:
-            h, buf, big, get = txn._h, ffi.new("char[]", 1024), ffi.new("const char **"), lib.skvpy_get
+            h, out, get = txn._h, ffi.new("skvpy_get_out *"), lib.skvpy_get
             for k in keys:
-                get(h, k, len(k), buf, 1024, big)
+                get(h, k, len(k), out)
 
     def set_loop(self, keys):
         begin = self.db.begin

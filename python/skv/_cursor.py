@@ -10,7 +10,7 @@ transaction, which frees it on its next iterator open or at close.
 from __future__ import annotations
 
 import struct
-from typing import Iterator, List, NamedTuple, Optional, Tuple
+from typing import Iterator, NamedTuple, Optional, Tuple
 
 from . import _abi
 from ._ffi import ffi, lib
@@ -37,14 +37,14 @@ class Scratch:
     """Out-parameters and buffers reused by the calls on one transaction and its iterators,
     which hold the transaction's lock while they use them."""
 
-    __slots__ = ("p", "n", "count", "get_buf", "get_view", "fmt", "fmt_cap")
+    __slots__ = ("p", "n", "count", "get_out", "get_view", "fmt", "fmt_cap")
 
-    def __init__(self, get_buffer: int):
+    def __init__(self):
         self.p = ffi.new("const char **")
         self.n = ffi.new("size_t *")
         self.count = ffi.new("size_t *")
-        self.get_buf = ffi.new("char[]", get_buffer)
-        self.get_view = ffi.buffer(self.get_buf)
+        self.get_out = ffi.new("skvpy_get_out *")  # where get() finds the value
+        self.get_view = ffi.buffer(self.get_out.data)
         self.fmt = None  # char[]: the struct format of a batch of up to fmt_cap entries
         self.fmt_cap = 0
 
@@ -133,6 +133,8 @@ class Cursor:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    _iter_free = lib.skv_iter_free  # on the class: still there late at interpreter exit
+
     def __del__(self):
         h = getattr(self, "_h", None)
         if h is None:
@@ -141,10 +143,10 @@ class Cursor:
         lock = self._lock
         if lock.acquire(False):
             try:
-                lib.skv_iter_free(h)
+                self._iter_free(h)
             finally:
                 lock.release()
-        else:
+        else:  # the transaction is in use on another thread: it frees the handle later
             self._txn._orphans.append(h)
 
     # ---- positioning ------------------------------------------------------------------
@@ -328,4 +330,4 @@ def history_entries(cur: Cursor) -> Iterator[HistoryEntry]:
         cur.close()
 
 
-__all__ = ["Cursor", "HistoryEntry", "entries", "history_entries", "List"]
+__all__ = ["Cursor", "HistoryEntry", "Scratch", "entries", "history_entries"]

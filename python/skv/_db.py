@@ -15,7 +15,7 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Iterator, Optional, Union
+from typing import Iterator, Union
 
 from . import _abi
 from ._ffi import ffi, lib
@@ -106,9 +106,13 @@ class DB:
 
     def __del__(self):
         if getattr(self, "_h", None) is not None:
-            warnings.warn(f"unclosed skv database {self._path!r}", ResourceWarning, source=self)
-            with contextlib.suppress(Exception):
-                self.close()
+            try:
+                warnings.warn(f"unclosed skv database {self._path!r}", ResourceWarning, source=self)
+            finally:
+                try:
+                    self.close()
+                except Exception:
+                    pass
 
     def __repr__(self) -> str:
         return f"<skv.DB {self._path!r}{' closed' if self._h is None else ''}>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable, Iterator, List, Optional, Tuple, Union
+from typing import Callable, Iterator, List, Optional, Union
 
 from . import _abi
 from ._async import submit_commit
@@ -21,7 +21,8 @@ from ._status import closed, fail
 Bytes = Union[bytes, bytearray, memoryview, str]
 
 _NOTFOUND = _abi.SKV_NOTFOUND
-GET_BUFFER = 1024  # values up to this size are copied by get() into a per-transaction buffer
+# values up to this size are copied by get() into a buffer the transaction keeps
+GET_BUFFER = dict(ffi.typeof("skvpy_get_out").fields)["data"].type.length
 _MODES = {n[len("SKV_TXN_") :].lower(): v for n, v in vars(_abi).items() if n.startswith("SKV_TXN_")}
 _DURABILITIES = {
     n[len("SKV_DURABILITY_") :].lower(): v for n, v in vars(_abi).items() if n.startswith("SKV_DURABILITY_")
@@ -125,18 +126,23 @@ class Txn:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # kept on the class so that a transaction collected late at interpreter exit still
+    # finds them
+    _iter_free = lib.skv_iter_free
+    _txn_free = lib.skv_txn_free
+
     def __del__(self):
         h = getattr(self, "_h", None)
         if h is not None:
             self._h = None
             for it in self._orphans:
-                lib.skv_iter_free(it)
-            lib.skv_txn_free(h)
+                self._iter_free(it)
+            self._txn_free(h)
 
     def _scratch(self) -> Scratch:
         s = self._s
         if s is None:
-            s = self._s = Scratch(GET_BUFFER)
+            s = self._s = Scratch()
         return s
 
     def _free_orphans(self) -> None:
@@ -161,9 +167,9 @@ class Txn:
             h = self._h
             if h is None:
                 raise closed("transaction")
-            n = _get(h, key, len(key), s.get_buf, GET_BUFFER, s.p)
+            n = _get(h, key, len(key), s.get_out)
             if n >= 0:
-                return s.get_view[:n] if n <= GET_BUFFER else _unpack(s.p[0], n)
+                return s.get_view[:n] if n <= GET_BUFFER else _unpack(s.get_out.big, n)
             if n == _NOTFOUND:
                 return None
             raise fail(n)
@@ -412,4 +418,4 @@ class Txn:
         return history_entries(cur)
 
 
-__all__ = ["Txn", "as_bytes", "mode_code", "durability_code", "Bytes", "Tuple"]
+__all__ = ["Txn", "as_bytes", "mode_code", "durability_code", "Bytes"]
