@@ -70,3 +70,20 @@ def test_typed_package():
     assert (PACKAGE / "py.typed").exists()
     assert skv.Txn.get.__annotations__ and skv.open.__doc__
     assert skv.DB.begin.__doc__ and skv.Txn.range.__doc__ and skv.Cursor.seek.__doc__
+
+
+def test_build_refuses_a_header_the_declarations_were_not_generated_from(tmp_path):
+    build_dir = REPO / "python"
+    if not (build_dir / "build_ffi.py").exists() or not (REPO / "capi" / "include" / "skv.h").exists():
+        pytest.skip("not in a checkout")
+    sys.path.insert(0, str(build_dir))
+    try:
+        import build_ffi
+    finally:
+        sys.path.remove(str(build_dir))
+    build_ffi.check_header(REPO)  # the checkout's header: accepted
+    header = tmp_path / "capi" / "include" / "skv.h"
+    header.parent.mkdir(parents=True)
+    header.write_text((REPO / "capi" / "include" / "skv.h").read_text() + "\n/* changed */\n")
+    with pytest.raises(RuntimeError, match="generate.py"):
+        build_ffi.check_header(tmp_path)
