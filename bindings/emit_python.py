@@ -1,6 +1,6 @@
 """emit_python.py — the files the Python package (python/) takes from skv.h.
 
-    python/skv/_cdef.h    the cffi declarations: every constant, handle, callback type and
+    python/skv.cdef       the cffi declarations: every constant, handle, callback type and
                           function of skv.h (read by python/build_ffi.py at build time)
     python/skv/_abi.py    the version, ABI version, constants and the error table, plus the
                           SHA-256 of the skv.h they were made from (the build refuses a header
@@ -65,7 +65,7 @@ def _comment(doc, indent=""):
 
 
 def emit_cdef(api):
-    out = [f"/* python/skv/_cdef.h — {HEADER_NOTE}\n * cffi declarations of the C ABI. */\n\n"]
+    out = [f"/* python/skv.cdef — {HEADER_NOTE}\n * cffi declarations of the C ABI. */\n\n"]
     out.append("#define SKV_VERSION_NUMBER ...\n#define SKV_ABI_VERSION ...\n\n")
     members = ",\n".join(f"    {e.name} = {e.code}" for e in api.errors)
     out.append(f"enum skv_error {{\n{members}\n}};\n")
@@ -135,7 +135,7 @@ def emit_errors(api):
 def emit(api):
     digest = hashlib.sha256(skvh.HEADER.read_bytes()).hexdigest()
     return {
-        "python/skv/_cdef.h": emit_cdef(api),
+        "python/skv.cdef": emit_cdef(api),
         "python/skv/_abi.py": emit_abi(api, digest),
         "python/skv/_errors.py": emit_errors(api),
     }

@@ -6,8 +6,8 @@ the cffi glue into one extension module; nothing is loaded at run time but libzs
 
 The C sources come from `csrc/` inside the package directory (an sdist carries them there,
 see setup.py) or, in a checkout, from the repository root. The declarations come from
-skv/_cdef.h, which bindings/generate.py writes from skv.h; the build stops when the skv.h it
-compiles against is not the one _cdef.h was generated from.
+skv.cdef, which bindings/generate.py writes from skv.h; the build stops when the skv.h it
+compiles against is not the one skv.cdef was generated from.
 """
 import hashlib
 import os
@@ -36,14 +36,14 @@ def c_sources(root: Path):
 
 
 def check_header(root: Path) -> None:
-    """Refuses to build when skv.h differs from the header _cdef.h was generated from."""
+    """Refuses to build when skv.h differs from the header skv.cdef was generated from."""
     abi = (HERE / "skv" / "_abi.py").read_text()
     want = re.search(r'^HEADER_SHA256 = "([0-9a-f]{64})"$', abi, re.M).group(1)
     header = root / "capi" / "include" / "skv.h"
     got = hashlib.sha256(header.read_bytes()).hexdigest()
     if got != want:
         raise RuntimeError(
-            f"skv: {header} is not the header python/skv/_cdef.h and _abi.py were generated "
+            f"skv: {header} is not the header python/skv.cdef and skv/_abi.py were generated "
             "from; run `python3 bindings/generate.py` in the repository and rebuild"
         )
 
@@ -236,7 +236,7 @@ ROOT = c_root()
 check_header(ROOT)
 
 ffibuilder = FFI()
-ffibuilder.cdef((HERE / "skv" / "_cdef.h").read_text() + GLUE_CDEF)
+ffibuilder.cdef((HERE / "skv.cdef").read_text() + GLUE_CDEF)
 ffibuilder.set_source(
     "skv._skv",
     GLUE_SOURCE,
