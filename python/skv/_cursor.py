@@ -30,6 +30,7 @@ _read_versions = lib.skvpy_read_versions
 FIRST_BATCH = 64  # entries of the first read of a range; later reads grow to MAX_BATCH
 MAX_BATCH = 1024
 MAX_BATCH_BYTES = 1 << 20  # a read stops once it holds this many bytes
+MAX_FORMAT_BATCH = 1 << 16  # larger read_batch() requests are split without a struct format
 HISTORY_BUFFER = 64 << 10  # bytes of versions one history read copies at first (grows)
 
 
@@ -230,8 +231,8 @@ class Cursor:
         until ``max_entries`` are taken or ``max_bytes`` are held (at least one; 0 = no
         limit). Returns a list of (key, value) (keys with ``keys_only``), empty at the end;
         the cursor then stands on the entry after the last one returned."""
-        if max_entries <= 0:
-            return self._read_all(max_bytes, keys_only)
+        if max_entries <= 0 or max_entries > MAX_FORMAT_BATCH:
+            return self._read_any(max_entries, max_bytes, keys_only)
         lock = self._lock
         lock.acquire()
         try:
@@ -254,13 +255,14 @@ class Cursor:
         finally:
             lock.release()
 
-    def _read_all(self, max_bytes: int, keys_only: bool) -> list:
-        """read_batch without an entry limit: the buffer is split here."""
+    def _read_any(self, max_entries: int, max_bytes: int, keys_only: bool) -> list:
+        """read_batch without an entry limit, or with one too large for a struct format:
+        the buffer is split here, entry by entry."""
         p = ffi.new("const void **")
         n = ffi.new("size_t *")
         count = ffi.new("size_t *")
         with self._lock:
-            rc = lib.skv_iter_read_batch(self._handle(), 0, max_bytes, p, n, count)
+            rc = lib.skv_iter_read_batch(self._handle(), max(max_entries, 0), max_bytes, p, n, count)
             if rc == 0:
                 return parse_batch(_buffer(p[0], n[0])[:], count[0], keys_only)
             if rc == _NOTFOUND:

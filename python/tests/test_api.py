@@ -171,6 +171,7 @@ def test_cursor_moves_and_reads(db):
         assert cur.read_batch(2) == [(b"b", b"B"), (b"c", b"C")]
         assert cur.read_batch(0, 0, keys_only=True) == [b"d"]
         assert cur.read_batch() == []
+        assert cur.first() and cur.read_batch(10**7) == [(b"b", b"B"), (b"c", b"C"), (b"d", b"D")]
     with db.begin() as txn:
         cur = txn.cursor(reverse=True, keys_only=True)
         assert list(cur) == [(b"d", b""), (b"c", b""), (b"b", b""), (b"a", b"")]
