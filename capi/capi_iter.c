@@ -69,9 +69,7 @@ int skv_iter_key(skv_iter *it, const void **key, size_t *klen) {
     int rc = capi_iter_check(it, "skv_iter_key");
     if (rc) return rc;
     if (!key || !klen) return skv__err(SKV_EINVAL, "skv_iter_key: key or klen is NULL");
-    const void *v;
-    size_t vl;
-    return skv__iter_entry(it, key, klen, &v, &vl);
+    return skv__iter_entry(it, key, klen, NULL, NULL);
 }
 
 int skv_iter_value(skv_iter *it, const void **val, size_t *vlen) {
@@ -114,7 +112,7 @@ int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, siz
          rc = skv__iter_next(it), n++) {
         const void *k = NULL, *v = NULL;
         size_t kl = 0, vl = 0;
-        skv__iter_entry(it, &k, &kl, &v, &vl);
+        if ((rc = skv__iter_entry(it, &k, &kl, &v, &vl))) break;
         if (cb(user_data, k, kl, v, vl)) break;
     }
     skv__iter_free(it);

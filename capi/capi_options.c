@@ -129,6 +129,32 @@ static int capi_versioning_option(SkvDbOptions *o, const char *name, const char 
     return SKV_NOTFOUND;
 }
 
+/* The options of the value log; SKV_NOTFOUND when name is none of them. */
+static int capi_vlog_option(SkvDbOptions *o, const char *name, const char *value) {
+    uint64_t x = 0;
+    int rc;
+    if (strcmp(name, "enable_vlog") == 0) return opt_bool(name, value, &o->enable_vlog);
+    if (strcmp(name, "vlog_checksum_verification") == 0)
+        return opt_bool(name, value, &o->vlog_checksum_verification);
+    if (strcmp(name, "vlog_value_threshold") == 0) {
+        if (!(rc = opt_size(name, value, 0, SKV_MAX_VALUE_SIZE, &x))) o->vlog_value_threshold = x;
+        return rc;
+    }
+    if (strcmp(name, "vlog_max_file_size") == 0) {
+        if (!(rc = opt_size(name, value, 4096, (uint64_t)1 << 40, &x))) o->vlog_max_file_size = x;
+        return rc;
+    }
+    if (strcmp(name, "vlog_gc_discard_ratio") == 0) {
+        char *end;
+        double d = strtod(value, &end);
+        if (!*value || *end || !(d >= 0.0 && d <= 1.0))
+            return skv__err(SKV_EINVAL, "option %s: '%s' is not a number from 0 to 1", name, value);
+        o->vlog_gc_discard_ratio = d;
+        return SKV_OK;
+    }
+    return SKV_NOTFOUND;
+}
+
 int skv_options_set(skv_options *opts, const char *name, const char *value) {
     skv__errmsg_clear();
     if (!opts || !name || !value) return skv__err(SKV_EINVAL, "skv_options_set: NULL argument");
@@ -145,6 +171,7 @@ int skv_options_set(skv_options *opts, const char *name, const char *value) {
     }
     if ((rc = capi_table_option(o, name, value)) != SKV_NOTFOUND) return rc;
     if ((rc = capi_versioning_option(o, name, value)) != SKV_NOTFOUND) return rc;
+    if ((rc = capi_vlog_option(o, name, value)) != SKV_NOTFOUND) return rc;
     if (strcmp(name, "flush_on_close") == 0) return opt_bool(name, value, &o->flush_on_close);
     if (strcmp(name, "create_if_missing") == 0) return opt_bool(name, value, &o->create_if_missing);
     if (strcmp(name, "mmap_reads") == 0) return opt_bool(name, value, &o->mmap_reads);

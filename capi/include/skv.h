@@ -166,6 +166,14 @@ SKV_API int skv_options_new(skv_options **out);
  *   enable_versioned_index (false) accepted for SurrealKV compatibility and changes nothing:
  *                                  history is always served from the tree itself, which
  *                                  gives the same cost bound; true needs enable_versioning
+ * Value log (values kept outside the tables; README "Value log"):
+ *   enable_vlog (false)            values longer than vlog_value_threshold go to the value
+ *                                  log when a memtable is flushed
+ *   vlog_value_threshold (1024)    bytes (0 .. 268435456)
+ *   vlog_max_file_size (268435456) bytes of one value-log file (4096 .. 2^40)
+ *   vlog_checksum_verification (true)  check each value's checksums when it is read
+ *   vlog_gc_discard_ratio (0.5)    compaction rewrites a value-log file once more than this
+ *                                  fraction of it is dead (0 .. 1)
  * Errors: SKV_EINVAL (NULL argument, unknown name, bad value; skv_errmsg() names it). */
 SKV_API int skv_options_set(skv_options *opts, const char *name, const char *value);
 
@@ -184,8 +192,8 @@ SKV_API void skv_options_free(skv_options *opts);
  * directory does not exist),
  * SKV_ELOCKED (already open in this or another process), SKV_ECORRUPT (damaged log: a record
  * that fails its checksum followed by valid ones, or any damage in absolute_consistency mode;
- * skv_errmsg() names file and offset), SKV_EVERSION (on-disk format from a newer version),
- * SKV_EIO, SKV_ENOSPC, SKV_ENOMEM. */
+ * skv_errmsg() names file and offset; a missing or damaged table, a missing value-log file),
+ * SKV_EVERSION (on-disk format from a newer version), SKV_EIO, SKV_ENOSPC, SKV_ENOMEM. */
 SKV_API int skv_open(const char *path, const skv_options *opts, skv_db **out);
 
 /* Closes the database: waits for pending async commits (their callbacks run before it
@@ -221,6 +229,10 @@ SKV_API int skv_sync(skv_db *db);
  *   "wal-segments" number of log segments on disk
  *   "level-files"  files per level, space separated ("2 5 0 0 0 0 0")
  *   "level-bytes"  bytes per level, space separated
+ *   "vlog-files"   value-log files on disk
+ *   "vlog-bytes"   their bytes
+ *   "vlog-live-bytes" bytes of the records the current tables point at
+ *   "vlog-gc-runs" compactions that rewrote values out of mostly dead files since open
  * Errors: SKV_EINVAL (NULL argument, unknown name), SKV_ECLOSED, SKV_ENOMEM. */
 SKV_API int skv_property(skv_db *db, const char *name, char **value);
 
@@ -238,7 +250,8 @@ SKV_API int skv_txn_set_durability(skv_txn *txn, int durability);
 /* Reads the latest value of key visible to the transaction, its own writes first. *val stays
  * valid until the next call on txn. Returns SKV_OK or SKV_NOTFOUND.
  * Errors: SKV_EINVAL, SKV_EEMPTYKEY, SKV_ETOOBIG (key), SKV_EWRITEONLY, SKV_ECLOSED,
- * SKV_ECORRUPT / SKV_EIO (a table block holding the key could not be read), SKV_ENOMEM. */
+ * SKV_ECORRUPT / SKV_EIO (a table block holding the key, or its value in the value log, could
+ * not be read; skv_errmsg() names the file and offset), SKV_ENOMEM. */
 SKV_API int skv_txn_get(skv_txn *txn, const void *key, size_t klen, const void **val, size_t *vlen);
 
 /* Buffers a write of key = val (empty values are allowed). Nothing is visible to other
@@ -323,7 +336,9 @@ SKV_API int skv_iter_next(skv_iter *it);
 SKV_API int skv_iter_prev(skv_iter *it);
 
 /* The current entry. Views are valid until the next call on it.
- * Errors: SKV_EINVAL, SKV_NOTFOUND (not positioned), SKV_ECLOSED. */
+ * Errors: SKV_EINVAL, SKV_NOTFOUND (not positioned), SKV_ECLOSED; skv_iter_value also
+ * SKV_ECORRUPT / SKV_EIO / SKV_ENOMEM (the value is in the value log and could not be read;
+ * the iterator stays on the entry). */
 SKV_API int skv_iter_key(skv_iter *it, const void **key, size_t *klen);
 SKV_API int skv_iter_value(skv_iter *it, const void **val, size_t *vlen);
 
@@ -336,7 +351,9 @@ SKV_API int skv_iter_value(skv_iter *it, const void **val, size_t *vlen);
  * An unpositioned iterator starts with first. Returns SKV_OK with *count > 0, or SKV_NOTFOUND
  * (count 0) when no entry is left.
  * Errors: SKV_EINVAL, SKV_ECLOSED, SKV_ENOMEM, SKV_ECORRUPT / SKV_EIO (a table block could
- * not be read; no entries are returned and the iterator is exhausted). */
+ * not be read; no entries are returned and the iterator is exhausted; or the current entry's
+ * value is in the value log and could not be read: entries before it are returned by one call
+ * with SKV_OK, the next call fails and the iterator stays on that entry). */
 SKV_API int skv_iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes,
                                 const void **buf, size_t *len, size_t *count);
 
@@ -350,7 +367,8 @@ typedef int (*skv_scan_cb)(void *user_data, const void *key, size_t klen, const 
  * entries (0 = no limit), stopping early when cb returns non-zero. Views passed to cb are
  * valid during the call only. Returns SKV_OK (also when stopped early).
  * Errors: SKV_EINVAL, SKV_EWRITEONLY, SKV_ECLOSED, SKV_ENOMEM, SKV_ECORRUPT / SKV_EIO (a
- * table block could not be read: the scan stops there; entries before it were correct). */
+ * table block or a value in the value log could not be read: the scan stops there; entries
+ * before it were correct). */
 SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void *hi, size_t hilen,
                          unsigned flags, size_t limit, skv_scan_cb cb, void *user_data);
 

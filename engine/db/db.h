@@ -18,6 +18,7 @@
 #include "mem/mem.h"
 #include "sst/sst.h"
 #include "txn/txn.h"
+#include "vlog/vlog.h"
 #include "wal/wal.h"
 
 typedef struct {
@@ -47,6 +48,12 @@ typedef struct {
     int enable_versioning;
     uint64_t versioned_history_retention_ns; /* 0 = forever */
     int enable_versioned_index;              /* accepted, no effect (needs versioning) */
+    /* value log (db_vlog.c) */
+    int enable_vlog;
+    uint64_t vlog_value_threshold; /* values longer than this go to the value log */
+    uint64_t vlog_max_file_size;
+    int vlog_checksum_verification;
+    double vlog_gc_discard_ratio; /* a file with more dead bytes than this fraction is rewritten */
     /* tests: no background thread; flushes and compactions run inside the commit that fills
      * a memtable, so every file operation happens in a reproducible order */
     int bg_inline;
@@ -92,6 +99,7 @@ void skv__view_release(SkvView *v);
 SkvView *skv__view_publish(skv_db *db, SkvView *v);
 
 typedef struct SkvCommitReq SkvCommitReq;
+typedef struct SkvDbVlog SkvDbVlog;
 
 struct skv_db {
     SkvEnv *env;
@@ -152,6 +160,7 @@ struct skv_db {
     int maint_busy;                 /* one of them is running (commit_mu); close waits */
     _Atomic uint64_t restores;      /* restores so far: transactions begun before fail */
     _Atomic uint64_t wal_keep_from; /* log segments from this number are kept (0: none) */
+    SkvDbVlog *vlog;                /* the value log's files, references and writer (db_vlog.c) */
 };
 
 enum { SKV_TXN_OPEN = 0, SKV_TXN_ENDED = 1 };
@@ -169,6 +178,7 @@ struct skv_txn {
     SkvSstPin pin;     /* keeps the block of the last value read from a table */
     uint8_t *at_buf;   /* the value of the last skv_txn_get_at */
     size_t at_cap;
+    SkvVlogBuf vbuf; /* holds the last value read from the value log */
 };
 
 /* ---- db_open.c ---- */
@@ -248,9 +258,9 @@ int skv__iter_last(skv_iter *it);
 int skv__iter_seek(skv_iter *it, const void *key, size_t klen);
 int skv__iter_next(skv_iter *it);
 int skv__iter_prev(skv_iter *it);
-/* The current entry: SKV_OK or SKV_NOTFOUND when not positioned. */
-int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const void **val,
-                    size_t *vlen);
+/* The current entry: SKV_OK or SKV_NOTFOUND when not positioned. val NULL: the key only;
+ * otherwise a value in the value log is read now (SKV_ECORRUPT, SKV_EIO, SKV_ENOMEM). */
+int skv__iter_entry(skv_iter *it, const void **key, size_t *klen, const void **val, size_t *vlen);
 int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, const void **buf,
                          size_t *len, size_t *count);
 void skv__iter_free(skv_iter *it);

@@ -138,6 +138,8 @@ static void bg_main(void *arg) {
         if (rc == SKV_NOTFOUND && manual) {
             /* every flush is done and no automatic compaction is due: the full one now */
             rc = bg_work_once(db, 1);
+            /* then the value-log rewrites it left due, so no file stays over the ratio */
+            while (rc == SKV_OK) rc = bg_work_once(db, 0);
             manual_done = 1;
         }
         skv__mutex_lock(&db->bg_mu);
@@ -240,6 +242,7 @@ int skv__db_compact(skv_db *db) {
     if (rc) return rc;
     if (db->opt.bg_inline) {
         rc = bg_work_once(db, 1);
+        while (rc == SKV_OK) rc = bg_work_once(db, 0);
         return rc == SKV_NOTFOUND ? SKV_OK : rc;
     }
     skv__mutex_lock(&db->bg_mu);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 static uint64_t compact_target(const skv_db *db, int level) {
     double t = (double)db->opt.max_bytes_for_level;
@@ -119,6 +120,7 @@ static int compact_finish_file(CompactOut *o, uint64_t number) {
     if (rc) return rc;
     SkvFileMeta m = skv__db_file_meta(number, &p);
     rc = skv__edit_add(o->edit, o->out_level, &m); /* copies the keys */
+    if (!rc) rc = skv__db_vlog_note_table(o->db, number, p.vrefs, p.nvrefs);
     o->written += p.size;
     skv__sst_props_free(&p);
     return rc;
@@ -181,8 +183,7 @@ static int compact_merge(CompactOut *o, const FileList *in) {
                 free(path);
                 if (rc) break;
             }
-            rc = skv__sst_builder_add(o->b, best.key, best.klen, best.seq, best.kind, best.ts,
-                                      best.val, best.vlen);
+            rc = skv__db_vlog_compact_add(db, o->b, &best); /* rewrites values of marked files */
         }
         if (!rc) skv__sst_iter_next(its[bi]);
     }
@@ -226,7 +227,11 @@ static int compact_pick(skv_db *db, const SkvVersion *v, int manual, FileList *i
             level = l;
         }
     }
-    if (level < 0) return -1;
+    if (level < 0) { /* nothing due: rewrite a table for the value log's sake, if one needs it */
+        const SkvFileMeta *f;
+        level = skv__db_vlog_gc_pick(db, v, &f);
+        return level < 0 ? -1 : compact_list_add(in, f) ? -2 : level;
+    }
     const uint8_t *lo, *hi;
     size_t lolen, hilen;
     if (level == 0) {
@@ -264,11 +269,13 @@ static int compact_level_of(const SkvVersion *v, const SkvFileMeta *f) {
 int skv__compact_run(skv_db *db, int manual) {
     SkvVersion *v = skv__vset_current(db->vset);
     FileList in = {0};
-    int out_level = compact_pick(db, v, manual, &in), rc = SKV_OK;
+    int rc = skv__db_vlog_gc_begin(db, v); /* marks the value-log files to rewrite */
+    int out_level = rc ? -2 : compact_pick(db, v, manual, &in);
     if (out_level < 0) {
+        skv__db_vlog_gc_end(db, SKV_NOTFOUND);
         free(in.f);
         skv__version_unref(v);
-        return out_level == -1 ? SKV_NOTFOUND : SKV_ENOMEM;
+        return out_level == -1 ? SKV_NOTFOUND : rc ? rc : SKV_ENOMEM;
     }
     SkvVersionEdit edit;
     skv__edit_init(&edit);
@@ -283,9 +290,11 @@ int skv__compact_run(skv_db *db, int manual) {
         db->compact_read_bytes += in.f[i]->size;
     }
     if (!rc) rc = compact_merge(&o, &in);
+    if (!rc) rc = skv__db_vlog_sync(db); /* rewritten values, before the tables naming them */
     if (!rc && edit.nadded) rc = db->env->sync_dir(db->env, db->path);
     if (!rc) rc = skv__vset_apply(db->vset, &edit);
     if (!rc) db->compact_write_bytes += o.written;
+    skv__db_vlog_gc_end(db, rc);
     skv__edit_free(&edit);
     free(in.f);
     skv__version_unref(v);

@@ -28,6 +28,8 @@ static int get_at_walk(skv_txn *txn, IterChild *kids, size_t n, const void *key,
     skv__vwalk_start(&w, kids, n, key, klen);
     while ((rc = skv__vwalk_next(&w, &e)) == SKV_OK) {
         if (e.ts <= ts && (!have || e.ts > best->ts)) {
+            if (get_at_is_value(e.kind) && (rc = skv__db_vlog_resolve(txn->db, &e, &txn->vbuf)))
+                return rc;
             if ((rc = get_at_keep(txn, &e))) return rc;
             *best = e;
             have = 1;

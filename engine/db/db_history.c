@@ -184,9 +184,13 @@ static int hist_load(skv_iter *it) {
     h->n = h->vused = 0;
     skv__vwalk_start(&w, it->kids, it->nkids, h->key, h->klen);
     while (h->n < cap && (rc = skv__vwalk_next(&w, &e)) == SKV_OK) {
-        if ((e.kind != SKV_KIND_SOFT_DELETE || h->tombstones) && e.ts >= h->from && e.ts <= h->to &&
-            (rc = hist_add(h, &e)))
-            return rc;
+        if ((e.kind != SKV_KIND_SOFT_DELETE || h->tombstones) && e.ts >= h->from && e.ts <= h->to) {
+            /* a value in the value log is read before it is kept (not for keys only) */
+            if (!(it->flags & SKV_ITER_KEYS_ONLY) && e.kind != SKV_KIND_SOFT_DELETE &&
+                (rc = skv__db_vlog_resolve(it->txn->db, &e, &it->vbuf)))
+                return rc;
+            if ((rc = hist_add(h, &e))) return rc;
+        }
         uint64_t bound;
         int b = skv__vwalk_bound(&w, &bound);
         /* nothing unread can reach the range */
@@ -322,6 +326,7 @@ int skv__hist_entry(const skv_iter *it, const void **key, size_t *klen, const vo
     int keys_only = (it->flags & SKV_ITER_KEYS_ONLY) != 0;
     *key = h->key;
     *klen = h->klen;
+    if (!val) return SKV_OK; /* the key only */
     *val = keys_only || !v->vlen ? "" : (const void *)(h->vals + v->voff);
     *vlen = keys_only ? 0 : v->vlen;
     return SKV_OK;

@@ -59,6 +59,7 @@ void skv__iter_free(skv_iter *it) {
     free(it->ws_data);
     free(it->kbuf);
     free(it->batch);
+    skv__vlog_buf_free(&it->vbuf);
     skv_txn *txn = it->txn;
     free(it);
     skv__txn_unref(txn);
@@ -213,13 +214,15 @@ int skv__iter_prev(skv_iter *it) {
     return iter_step(it, iter_rev(it) ? 1 : -1);
 }
 
-int skv__iter_entry(const skv_iter *it, const void **key, size_t *klen, const void **val,
-                    size_t *vlen) {
+int skv__iter_entry(skv_iter *it, const void **key, size_t *klen, const void **val, size_t *vlen) {
     if (it->hist) return skv__hist_entry(it, key, klen, val, vlen);
     if (it->pos != POS_VALID) return SKV_NOTFOUND;
     *key = it->cur.klen ? (const void *)it->cur.key : "";
     *klen = it->cur.klen;
-    int keys_only = (it->flags & SKV_ITER_KEYS_ONLY) != 0;
+    if (!val) return SKV_OK;
+    int keys_only = (it->flags & SKV_ITER_KEYS_ONLY) != 0, rc;
+    /* a value in the value log is read only when asked for (once per position) */
+    if (!keys_only && (rc = skv__db_vlog_resolve(it->txn->db, &it->cur, &it->vbuf))) return rc;
     *val = keys_only || !it->cur.vlen ? "" : (const void *)it->cur.val;
     *vlen = keys_only ? 0 : it->cur.vlen;
     return SKV_OK;
@@ -233,7 +236,11 @@ int skv__iter_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, con
     while (rc == SKV_OK) {
         const void *k = NULL, *v = NULL;
         size_t kl = 0, vl = 0;
-        skv__iter_entry(it, &k, &kl, &v, &vl);
+        int erc = skv__iter_entry(it, &k, &kl, &v, &vl);
+        if (erc) { /* an unreadable value: the entries before it now, the error next call */
+            if (!n) return erc;
+            break;
+        }
         size_t need = used + 8 + kl + vl;
         if (need > it->batch_cap) {
             size_t cap = it->batch_cap ? it->batch_cap : 4096;

@@ -7,6 +7,7 @@
 #define SKV_DB_ITER_H
 
 #include "db/db_iter_child.h"
+#include "db/db_vlog.h"
 
 enum { POS_NONE, POS_VALID, POS_END };
 
@@ -30,6 +31,7 @@ struct skv_iter {
     uint8_t *batch;
     size_t batch_cap;
     SkvHistory *hist; /* NULL unless opened by skv_txn_history */
+    SkvVlogBuf vbuf;  /* the current value when it came from the value log */
 };
 
 /* A new iterator over [lo, hi) of txn (bounds copied, NULL = unbounded) with its children and

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 #define DB_FORMAT_TEXT "skv-format 1\n"
 enum { DB_FORMAT_VERSION = 1 };
@@ -38,6 +39,12 @@ void skv__db_options_default(SkvDbOptions *o) {
     o->enable_versioning = 0;
     o->versioned_history_retention_ns = 0;
     o->enable_versioned_index = 0;
+    o->enable_vlog = 0;
+    o->vlog_value_threshold = 1024;
+    o->vlog_max_file_size = (uint64_t)256 << 20;
+    o->vlog_checksum_verification = 1;
+    o->vlog_gc_discard_ratio = 0.5;
+    o->bg_inline = 0;
 }
 
 static char *db_join(const char *dir, const char *name) {
@@ -163,6 +170,7 @@ static void db_free(skv_db *db) {
     if (db->view) skv__view_release(db->view);
     if (db->table_cache) skv__cache_free(db->table_cache);
     if (db->block_cache) skv__cache_free(db->block_cache);
+    skv__db_vlog_free(db);
     if (db->vset) skv__vset_close(db->vset);
     skv__oracle_free(db->oracle);
     skv__snapshots_destroy(&db->snaps);
@@ -220,8 +228,11 @@ static int db_check_tables(skv_db *db) {
             SkvCacheHandle *h;
             /* opening the reader checks the file is there, its footer, index and properties */
             if ((rc = skv__db_table_get(db, f->number, &r, &h))) break;
-            uint64_t size = skv__sst_props(r)->size;
+            const SkvSstProps *props = skv__sst_props(r);
+            uint64_t size = props->size;
+            rc = skv__db_vlog_note_table(db, f->number, props->vrefs, props->nvrefs);
             skv__db_table_release(db, h);
+            if (rc) break;
             if (size != f->size) {
                 char *path = skv__db_table_path(db, f->number);
                 rc = skv__err(SKV_ECORRUPT, "%s: table has %llu bytes, the manifest says %llu",
@@ -240,7 +251,8 @@ static int db_open_tables(skv_db *db) {
     db->block_cache = skv__cache_new(db->opt.block_cache_capacity, 4);
     db->table_cache = skv__cache_new((size_t)db->opt.max_open_files, 4);
     if (!db->block_cache || !db->table_cache) return SKV_ENOMEM;
-    return db_check_tables(db);
+    if ((rc = skv__db_vlog_open(db)) || (rc = db_check_tables(db))) return rc;
+    return skv__db_vlog_check(db);
 }
 
 int skv__db_open(const char *path, const SkvDbOptions *opt, SkvEnv *env, skv_db **out) {

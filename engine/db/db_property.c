@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 typedef struct {
     char *s;
@@ -67,7 +68,14 @@ int skv__db_property(skv_db *db, const char *name, char **value) {
     /* write amplification: table bytes written per byte flushed from memtables */
     double wamp = flush ? (double)(flush + cwrite) / (double)flush : 0.0;
     PropText t = {0};
-    if (strcmp(name, "sequence") == 0)
+    uint64_t vlog_value;
+    int vrc = strncmp(name, "vlog-", 5) == 0 ? skv__db_vlog_property(db, name, &vlog_value)
+                                             : SKV_NOTFOUND;
+    if (vrc == SKV_OK)
+        prop_add(&t, "%" PRIu64, vlog_value);
+    else if (vrc != SKV_NOTFOUND)
+        t.failed = 1;
+    else if (strcmp(name, "sequence") == 0)
         prop_add(&t, "%" PRIu64, seq);
     else if (strcmp(name, "timestamp") == 0)
         prop_add(&t, "%" PRIu64, ts);
@@ -98,6 +106,12 @@ int skv__db_property(skv_db *db, const char *name, char **value) {
                  flushes, flush, compactions, cread, cwrite);
         prop_add(&t, "write amplification: %.2f\nstalls: %" PRIu64 " (%.3f s)\nstate: %s\n", wamp,
                  stalls, (double)stall_ns / 1e9, fatal ? skv_errname(fatal) : "ok");
+        char *vs = skv__db_vlog_stats(db);
+        if (vs)
+            prop_add(&t, "%s", vs);
+        else
+            t.failed = 1;
+        free(vs);
     } else {
         skv__view_release(v);
         return skv__err(SKV_EINVAL, "unknown property '%s'", name);

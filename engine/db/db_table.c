@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 char *skv__db_table_path(const skv_db *db, uint64_t number) {
     size_t n = strlen(db->path) + 32;
@@ -124,14 +125,22 @@ int skv__db_write_level0(skv_db *db, SkvMemtable *m, SkvFileMeta *meta) {
     skv__memiter_init(&it, m);
     for (skv__memiter_first(&it); !rc && skv__memiter_valid(&it); skv__memiter_next(&it)) {
         skv__memiter_entry(&it, &e);
-        rc = skv__sst_builder_add(b, e.key, e.klen, e.seq, e.kind, e.ts, e.val, e.vlen);
+        rc = skv__db_vlog_flush_add(db, b, &e);
     }
+    if (!rc) rc = skv__db_vlog_sync(db); /* the values, before the table that points at them */
     if (rc) {
         skv__sst_builder_abandon(b);
         return rc;
     }
     SkvSstProps p;
     if ((rc = skv__sst_builder_finish(b, &p))) return rc;
+    rc = skv__db_vlog_note_table(db, number, p.vrefs, p.nvrefs);
+    free(p.vrefs);
+    p.vrefs = NULL;
+    if (rc) {
+        skv__sst_props_free(&p);
+        return rc;
+    }
     *meta = skv__db_file_meta(number, &p); /* takes over the props' keys */
     db->flush_bytes += p.size;
     return SKV_OK;
@@ -205,10 +214,12 @@ void skv__db_delete_obsolete(skv_db *db) {
             if (path && db->env->remove(db->env, path) == SKV_OK) {
                 skv__cache_erase_file(db->table_cache, num);
                 skv__cache_erase_file(db->block_cache, num);
+                skv__db_vlog_forget_table(db, num);
             }
             free(path);
         }
         skv__env_free_list(names, n);
     }
+    skv__db_vlog_delete_obsolete(db, live, nlive);
     free(live);
 }

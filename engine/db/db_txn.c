@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 int skv__txn_begin(skv_db *db, int mode, skv_txn **out) {
     skv_txn *txn = calloc(1, sizeof *txn);
@@ -45,6 +46,7 @@ int skv__txn_get(skv_txn *txn, const void *key, size_t klen, const void **val, s
     int rc = skv__view_get_any(txn->db, txn->view, key, klen, txn->snap->seq, &e, &txn->pin);
     if (rc) return rc;
     if (!txn_kind_is_value(e.kind)) return SKV_NOTFOUND;
+    if ((rc = skv__db_vlog_resolve(txn->db, &e, &txn->vbuf))) return rc;
     *val = e.vlen ? (const void *)e.val : "";
     *vlen = e.vlen;
     return SKV_OK;
@@ -62,6 +64,7 @@ void skv__txn_end(skv_txn *txn) {
     free(txn->at_buf);
     txn->at_buf = NULL;
     txn->at_cap = 0;
+    skv__vlog_buf_free(&txn->vbuf);
     if (txn->view) {
         skv__view_release(txn->view);
         txn->view = NULL;

@@ -27,6 +27,10 @@ enum {
 _Static_assert(SKV_KIND_SOFT_DELETE == 1 && SKV_KIND_VALUE == 2 && SKV_KIND_REPLACE == 6,
                "entry kinds are part of the on-disk formats");
 
+/* Set in the stored kind byte of a table entry whose value lives in the value log (the entry's
+ * value is then a value pointer, vlog/vlog.h). Readers get the kind without it, and vptr set. */
+enum { SKV_KIND_VLOG_BIT = 0x80 };
+
 typedef struct SkvMemtable SkvMemtable;
 
 /* A new, empty memtable holding one reference. */
@@ -61,6 +65,7 @@ typedef struct {
     uint64_t seq;
     uint64_t ts;
     int kind;
+    int vptr; /* 1: val is a value-log pointer, not the value (table entries only) */
 } SkvMemEntry;
 
 /* The newest entry of `key` with seq <= snap: SKV_OK (any kind, *e filled) or SKV_NOTFOUND. */

@@ -68,6 +68,7 @@ static void memt_fill(const SkvMemSklNode *n, SkvMemEntry *e) {
     e->seq = n->seq;
     e->ts = n->ts;
     e->kind = n->kind;
+    e->vptr = 0;
 }
 
 int skv__mem_get(const SkvMemtable *m, const void *key, size_t klen, uint64_t snap,

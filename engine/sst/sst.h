@@ -13,6 +13,7 @@
 #include "cache/cache.h"
 #include "env/env.h"
 #include "mem/mem.h"
+#include "vlog/vlog.h"
 
 /* Largest sequence number an entry may carry (the trailer keeps 56 bits of it). */
 #define SKV_SST_SEQ_MAX ((UINT64_C(1) << 56) - 1)
@@ -164,6 +165,10 @@ typedef struct {
     /* 1: within every user key, a newer version never has a larger timestamp than an older
      * one (timestamps in commit order); 0: not so, or not recorded (older tables) */
     int ts_ordered;
+    /* the value-log files the table's pointers name, by file number, with the bytes of the
+     * records they name (malloc'ed; NULL and 0 when the table holds no pointer) */
+    SkvVlogRef *vrefs;
+    size_t nvrefs;
 } SkvSstProps;
 
 void skv__sst_props_free(SkvSstProps *p);
@@ -176,8 +181,11 @@ typedef struct SkvSstBuilder SkvSstBuilder;
 int skv__sst_builder_new(SkvEnv *env, const char *path, const SkvSstOptions *o,
                          SkvSstBuilder **out);
 /* Adds an entry in strictly increasing internal order (SKV_EINVAL otherwise; the builder
- * stays usable). Writes a data block to the file whenever one fills up (memory stays bounded
- * by about one block, plus 8 bytes per distinct user key for the filter and the index). */
+ * stays usable). A kind with SKV_KIND_VLOG_BIT marks a value-log pointer as the value: it
+ * must decode (skv__vlog_ptr_decode, else SKV_EINVAL), and the table's properties count the
+ * record bytes it names per value-log file. Writes a data block to the file whenever one fills up
+ * (memory stays bounded by about one block, plus 8 bytes per distinct user key for the filter and
+ * the index). */
 int skv__sst_builder_add(SkvSstBuilder *b, const void *key, size_t klen, uint64_t seq, int kind,
                          uint64_t ts, const void *val, size_t vlen);
 /* Bytes the file would have if finished now (for splitting compaction output). */

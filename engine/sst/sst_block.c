@@ -437,6 +437,7 @@ void skv__sst_blockiter_entry(const SkvSstBlockIter *it, SkvSstEntry *e) {
     e->val = it->val;
     e->vlen = it->vlen;
     e->seq = trailer >> 8;
-    e->kind = (int)(trailer & 0xff);
+    e->kind = (int)(trailer & 0xff & ~(uint64_t)SKV_KIND_VLOG_BIT);
+    e->vptr = (trailer & SKV_KIND_VLOG_BIT) != 0;
     e->ts = skv__get_u64(it->key + kl + 8);
 }

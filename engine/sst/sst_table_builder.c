@@ -29,6 +29,7 @@ void skv__sst_props_free(SkvSstProps *p) {
     if (!p) return;
     free(p->smallest);
     free(p->largest);
+    free(p->vrefs);
     memset(p, 0, sizeof *p);
 }
 
@@ -63,6 +64,7 @@ struct SkvSstBuilder {
     uint64_t nparts; /* index partitions written (0: the index is one block) */
     uint8_t *smallest;
     size_t smallest_len;
+    SkvVlogRefs vrefs; /* value-log records the entries point at, per file */
     ZSTD_CCtx *cctx;
     uint8_t *zbuf; /* compression output */
     size_t zcap;
@@ -88,6 +90,7 @@ static void tblb_free(SkvSstBuilder *b) {
     free(b->last);
     free(b->hashes);
     free(b->smallest);
+    skv__vlog_refs_free(&b->vrefs);
     free(b->path);
     free(b);
 }
@@ -196,6 +199,9 @@ int skv__sst_builder_add(SkvSstBuilder *b, const void *key, size_t klen, uint64_
         return skv__err(SKV_EINVAL, "table %s: entry kind %d out of range", b->path, kind);
     if (klen > UINT32_MAX || vlen > UINT32_MAX)
         return skv__err(SKV_EINVAL, "table %s: entry too large", b->path);
+    SkvVlogPtr vp = {0};
+    if ((kind & SKV_KIND_VLOG_BIT) && skv__vlog_ptr_decode(val, vlen, &vp))
+        return skv__err(SKV_EINVAL, "table %s: entry with a malformed value pointer", b->path);
     int newkey = 1;
     if (b->entries > 0) {
         int c = skv__key_cmp(b->last, b->last_len, key, klen);
@@ -233,6 +239,9 @@ int skv__sst_builder_add(SkvSstBuilder *b, const void *key, size_t klen, uint64_
     if (seq < b->min_seq) b->min_seq = seq;
     if (seq > b->max_seq) b->max_seq = seq;
     b->entries++;
+    if ((kind & SKV_KIND_VLOG_BIT) &&
+        (rc = skv__vlog_refs_add(&b->vrefs, vp.file, skv__vlog_record_size(klen, vp.vlen))))
+        return b->failed = rc; /* the entry is in the table but not counted: stop */
     if (skv__sst_block_size_estimate(&b->data) >= b->o.block_size) {
         if ((rc = tblb_flush(b)) != SKV_OK) b->failed = rc;
     }
@@ -249,7 +258,7 @@ uint64_t skv__sst_builder_size(const SkvSstBuilder *b) {
         n += (ilen / b->o.index_partition_size + 1) * (SKV_SST_TRAILER + 48 + b->last_len) + 12;
     if (b->o.filter_bits_per_key > 0)
         n += ((uint64_t)b->nhashes * (uint64_t)b->o.filter_bits_per_key + 7) / 8 + 9;
-    n += 60 + b->smallest_len + b->last_len; /* properties */
+    n += 60 + b->smallest_len + b->last_len + b->vrefs.n * 20; /* properties */
     return n;
 }
 
@@ -267,9 +276,11 @@ void skv__sst_builder_abandon(SkvSstBuilder *b) {
 
 /* The properties block payload: entries, min seq, max seq, data block count (varints), then
  * the smallest and largest user keys (varint length, bytes), the partition count (varint, 0
- * when the index is one block) and the timestamp order (varint 1 or 0). */
+ * when the index is one block) and the timestamp order (varint 1 or 0). A table with value
+ * pointers (format version 2) then has the value-log references: their count, and per file
+ * its number and record bytes (varints). */
 static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
-    size_t n = 7 * 10 + 2 * 10 + b->smallest_len + b->last_len;
+    size_t n = 7 * 10 + 2 * 10 + b->smallest_len + b->last_len + b->vrefs.n * 20;
     uint8_t *buf = malloc(n);
     if (!buf) return skv__err(SKV_ENOMEM, "out of memory building table %s", b->path);
     uint8_t *p = buf;
@@ -285,6 +296,13 @@ static int tblb_write_props(SkvSstBuilder *b, SkvSstHandle *h) {
     p += b->last_len;
     p += skv__put_varint(p, b->nparts);
     p += skv__put_varint(p, b->ts_unordered ? 0 : 1);
+    if (b->vrefs.n > 0) {
+        p += skv__put_varint(p, b->vrefs.n);
+        for (size_t i = 0; i < b->vrefs.n; i++) {
+            p += skv__put_varint(p, b->vrefs.r[i].file);
+            p += skv__put_varint(p, b->vrefs.r[i].bytes);
+        }
+    }
     int rc = tblb_write_block(b, buf, (size_t)(p - buf), 0, h);
     free(buf);
     return rc;
@@ -367,7 +385,8 @@ static int tblb_finish_file(SkvSstBuilder *b) {
     size_t k = skv__sst_handle_encode(foot, ih);
     k += skv__sst_handle_encode(foot + k, fh);
     skv__sst_handle_encode(foot + k, ph); /* six varints of < 2^56: at most 48 bytes */
-    skv__put_u32(foot + SKV_SST_FOOTER_HANDLES, SKV_SST_TABLE_VERSION);
+    skv__put_u32(foot + SKV_SST_FOOTER_HANDLES,
+                 b->vrefs.n ? SKV_SST_TABLE_VERSION_VLOG : SKV_SST_TABLE_VERSION);
     skv__put_u32(foot + SKV_SST_FOOTER_HANDLES + 4,
                  skv__checksum(foot, SKV_SST_FOOTER_HANDLES + 4));
     skv__put_u64(foot + SKV_SST_FOOTER_HANDLES + 8, SKV_SST_TABLE_MAGIC);
@@ -410,7 +429,10 @@ int skv__sst_builder_finish(SkvSstBuilder *b, SkvSstProps *props) {
         props->largest = largest;
         props->largest_len = b->last_len;
         props->ts_ordered = !b->ts_unordered;
+        props->vrefs = b->vrefs.r;
+        props->nvrefs = b->vrefs.n;
         b->smallest = NULL;
+        memset(&b->vrefs, 0, sizeof b->vrefs);
     }
     tblb_free(b);
     return SKV_OK;

@@ -17,6 +17,8 @@
 
 #define SKV_SST_TABLE_MAGIC UINT64_C(0x656c626174766b73) /* the bytes "skvtable" */
 #define SKV_SST_TABLE_VERSION 1
+/* a table whose properties list value-log references (it holds value pointers) */
+#define SKV_SST_TABLE_VERSION_VLOG 2
 /* footer: handles area, u32 version, u32 checksum, u64 magic */
 #define SKV_SST_FOOTER_SIZE 64
 #define SKV_SST_FOOTER_HANDLES 48

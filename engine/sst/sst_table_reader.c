@@ -114,9 +114,33 @@ static int tblr_read(SkvSstReader *r, SkvSstHandle h, const char *what, size_t h
 
 /* ---- opening ---- */
 
-/* The properties block; *nparts receives the optional partition count (0 when absent or 0). */
-static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_t *nblocks,
-                            uint64_t *nparts) {
+/* The value-log references at the end of a version-2 properties block: a count (>= 1),
+ * then per file its number and record bytes, numbers strictly increasing, bytes above 0. */
+static int tblr_parse_vrefs(SkvSstReader *r, const uint8_t *p, const uint8_t *end) {
+    uint64_t count, prev = 0;
+    size_t m;
+    if (!(m = skv__get_varint(p, end, &count)) || count == 0 ||
+        count > (uint64_t)(end - p - (ptrdiff_t)m) / 2)
+        return -1;
+    p += m;
+    SkvSstProps *pr = &r->props;
+    if (!(pr->vrefs = malloc((size_t)count * sizeof *pr->vrefs))) return -2;
+    for (uint64_t i = 0; i < count; i++) {
+        SkvVlogRef *x = &pr->vrefs[pr->nvrefs++];
+        if (!(m = skv__get_varint(p, end, &x->file)) || x->file <= prev) return -1;
+        p += m;
+        if (!(m = skv__get_varint(p, end, &x->bytes)) || x->bytes == 0) return -1;
+        p += m;
+        prev = x->file;
+    }
+    return p == end ? 0 : -1;
+}
+
+/* The properties block; *nparts receives the optional partition count (0 when absent or 0).
+ * Version 1: the partition count and the timestamp order may follow the keys (both optional);
+ * version 2 (value pointers): both, then the value-log references. */
+static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint32_t version,
+                            uint64_t *nblocks, uint64_t *nparts) {
     const uint8_t *end = p + n;
     uint64_t v[6], parts = 0, ts_ordered = 0;
     SkvSstProps *pr = &r->props;
@@ -135,7 +159,14 @@ static int tblr_parse_props(SkvSstReader *r, const uint8_t *p, size_t n, uint64_
     p += m;
     const uint8_t *large = p;
     p += v[5];
-    if (p != end) { /* the partition count; 0 only when the timestamp order follows */
+    if (version == SKV_SST_TABLE_VERSION_VLOG) { /* partitions, timestamp order, references */
+        if (!(m = skv__get_varint(p, end, &parts)) || parts > v[3]) goto bad;
+        p += m;
+        if (!(m = skv__get_varint(p, end, &ts_ordered)) || ts_ordered > 1) goto bad;
+        int vr = tblr_parse_vrefs(r, p + m, end);
+        if (vr == -2) return skv__err(SKV_ENOMEM, "out of memory opening table %s", r->path);
+        if (vr) goto bad;
+    } else if (p != end) { /* the partition count; 0 only when the timestamp order follows */
         if (!(m = skv__get_varint(p, end, &parts)) || parts > v[3]) goto bad;
         p += m;
         if (p != end &&
@@ -284,7 +315,7 @@ static int tblr_open(SkvSstReader *r) {
     if (skv__get_u64(foot + SKV_SST_FOOTER_HANDLES + 8) != SKV_SST_TABLE_MAGIC)
         return skv__err(SKV_ECORRUPT, "table %s: bad magic number (not a table file)", r->path);
     uint32_t version = skv__get_u32(foot + SKV_SST_FOOTER_HANDLES);
-    if (version != SKV_SST_TABLE_VERSION)
+    if (version != SKV_SST_TABLE_VERSION && version != SKV_SST_TABLE_VERSION_VLOG)
         return skv__err(SKV_ECORRUPT, "table %s: unsupported format version %u", r->path,
                         (unsigned)version);
     if (skv__get_u32(foot + SKV_SST_FOOTER_HANDLES + 4) !=
@@ -302,7 +333,7 @@ static int tblr_open(SkvSstReader *r) {
     size_t n;
     uint64_t nblocks = 0, nparts = 0;
     if ((rc = tblr_read(r, ph, "properties", 0, &buf, &n)) != SKV_OK) return rc;
-    rc = tblr_parse_props(r, buf, n, &nblocks, &nparts);
+    rc = tblr_parse_props(r, buf, n, version, &nblocks, &nparts);
     free(buf);
     if (rc != SKV_OK) return rc;
     r->partitioned = nparts > 0;

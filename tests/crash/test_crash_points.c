@@ -1,146 +1,23 @@
 /*
- * test_crash_points.c — crash-point enumeration on the in-memory file system (plan 11.4):
- * the canonical seeded workload (workload.h) is run once to count its K mutating file
- * operations, then once per n in 1..K with a crash armed at op n. Each crash image is
- * recovered in three states (durable only, and two random selections of the unsynced log
- * bytes kept or torn) and must equal the model after a prefix of k commits, with k at least
- * the last durable acknowledged commit and at most the commits attempted; then three more
- * transactions, a close and a second recovery must give the same state with rising
- * sequence numbers. Then the same for a checkpoint and for a restore crashed at each of
- * their file operations.
+ * test_crash_points.c — crash-point enumeration on the in-memory file system (plan 11.4),
+ * value log off: every mutating file operation of the canonical workload is a crash point,
+ * each recovered in three states and checked against the model (crash_points.h), also with
+ * versioning on (every key's history checked after each recovery). Then a checkpoint and a
+ * restore crashed at each of their file operations.
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "kv.h"
 #include "test.h"
-#include "workload.h"
 
-enum { CRASH_TXNS = 220 };
+#include "crash_points.h"
 
-static SkvDbOptions crash_opts(void) {
-    SkvDbOptions o;
-    skv__db_options_default(&o);
-    o.max_memtable_size = 4096;
-    o.bg_inline = 1; /* file operations in a reproducible order */
-    return o;
-}
-
-/* The workload without faults: it completes, everything is durable after close, and the
- * op count is stable from run to run. */
-static void test_no_fault(void) {
-    uint64_t seed = wl_seed(0x5eed0001);
-    Workload wl;
-    CHECK(wl_init(&wl, seed, CRASH_TXNS, 1) == 0);
-    SkvDbOptions o = crash_opts();
-    uint64_t k1 = 0, k2 = 0;
-    for (int run = 0; run < 2; run++) {
-        SkvMemFs *fs = skv__memfs_new();
-        WlResult res;
-        wl_run(&wl, skv__memfs_env(fs), &o, 1, &res, "no fault");
-        if (res.fail_at != WL_AT_NONE || res.acked != wl.ntxns) {
-            fprintf(stderr, "seed %" PRIu64 ": fault-free run failed at %s: %s: %s\n", seed,
-                    wl_at_name(res.fail_at), skv_errname(res.fail_rc), res.fail_msg);
-            skv__memfs_free(fs);
-            wl_free(&wl);
-            CHECK(0);
-        }
-        *(run ? &k2 : &k1) = skv__memfs_op_count(fs);
-        SkvMemFs *c = skv__memfs_crash_clone(fs, 0);
-        size_t k = 0;
-        int bad = wl_verify_recovery(&wl, skv__memfs_env(c), wl.ntxns, wl.ntxns, &k,
-                                     "no fault, power loss after close");
-        skv__memfs_free(c);
-        skv__memfs_free(fs);
-        if (bad) wl_free(&wl);
-        CHECK(!bad);
-    }
-    wl_free(&wl);
-    CHECK_EQ_U64(k1, k2);
-    printf("seed %" PRIu64 ": %d transactions, %" PRIu64 " mutating ops\n", seed, CRASH_TXNS, k1);
-}
-
-/* Every crash point of the workload, three recovered states each; with versioning, every
- * key's history is checked after each recovery too. */
-static void run_every_crash_point(int versioned) {
-    uint64_t seed = wl_seed(0x5eed0001);
-    Workload wl;
-    SkvDbOptions o = crash_opts();
-    o.enable_versioning = versioned;
-    WlResult res;
-    uint64_t K = 0;
-    /* the canonical size; longer for a seed whose workload has fewer than 400 ops */
-    for (size_t ntxns = CRASH_TXNS; K < 400; ntxns += 20) {
-        if (ntxns > CRASH_TXNS) wl_free(&wl);
-        CHECK(wl_init(&wl, seed, ntxns, 1) == 0);
-        wl.versioned = versioned;
-        SkvMemFs *fs0 = skv__memfs_new();
-        wl_run(&wl, skv__memfs_env(fs0), &o, 0, &res, "count");
-        K = skv__memfs_op_count(fs0);
-        skv__memfs_free(fs0);
-        if (res.fail_at != WL_AT_NONE) {
-            fprintf(stderr, "seed %" PRIu64 ": fault-free run failed at %s: %s\n", seed,
-                    wl_at_name(res.fail_at), skv_errname(res.fail_rc));
-            wl_free(&wl);
-            CHECK(0);
-        }
-    }
-
-    size_t recoveries = 0, failures = 0;
-    size_t at_count[6] = {0};
-    size_t beyond_acked = 0; /* recoveries that kept the unacknowledged commit */
-    for (uint64_t n = 1; n <= K && failures < 5; n++) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "seed %" PRIu64 " crash at op %" PRIu64, seed, n);
-        SkvMemFs *fs = skv__memfs_new();
-        skv__memfs_set_fault(fs, SKV_FAULT_CRASH, n, 0);
-        wl_run(&wl, skv__memfs_env(fs), &o, 1, &res, ctx);
-        if (!skv__memfs_crashed(fs) || res.fail_at == WL_AT_NONE || res.check_failed) {
-            fprintf(stderr, "%s: crashed %d, workload failed at %s (%s)%s\n", ctx,
-                    skv__memfs_crashed(fs), wl_at_name(res.fail_at), skv_errname(res.fail_rc),
-                    res.check_failed ? ", a check after the failure did not hold" : "");
-            failures++;
-            skv__memfs_free(fs);
-            continue;
-        }
-        if (res.fail_rc != SKV_EIO) {
-            fprintf(stderr, "%s: %s returned %s, expected SKV_EIO: %s\n", ctx,
-                    wl_at_name(res.fail_at), skv_errname(res.fail_rc), res.fail_msg);
-            failures++;
-        }
-        at_count[res.fail_at]++;
-        /* durable only, then two random page-cache states (a fresh seed per crash point:
-         * the kept/torn choice for the log tail depends on the seed's first draws) */
-        uint64_t mix = seed ^ (n * 0x100000001b3ull);
-        uint64_t clone_seeds[3] = {0, wl_rand(&mix) | 1, wl_rand(&mix) | 1};
-        for (int s = 0; s < 3; s++) {
-            char ctx2[400];
-            snprintf(ctx2, sizeof ctx2,
-                     "%s, clone seed %" PRIu64 " (failed at %s; %zu acked, "
-                     "%zu durable, %zu attempted)",
-                     ctx, clone_seeds[s], wl_at_name(res.fail_at), res.acked, res.durable,
-                     res.attempted);
-            SkvMemFs *c = skv__memfs_crash_clone(fs, clone_seeds[s]);
-            size_t k = 0;
-            if (!c || wl_verify_recovery(&wl, skv__memfs_env(c), res.durable, res.attempted, &k,
-                                         ctx2) < 0)
-                failures++;
-            else if (k > res.acked)
-                beyond_acked++;
-            recoveries++;
-            skv__memfs_free(c);
-        }
-        skv__memfs_free(fs);
-    }
-    size_t ntxns = wl.ntxns;
-    wl_free(&wl);
-    printf("seed %" PRIu64 "%s: %zu transactions, %" PRIu64
-           " crash points, %zu recoveries checked (%zu kept an "
-           "unacknowledged commit); failures at open %zu, commit %zu, skv_sync %zu, close "
-           "%zu\n",
-           seed, versioned ? " (versioned)" : "", ntxns, K, recoveries, beyond_acked,
-           at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
-           at_count[WL_AT_CLOSE]);
-    CHECK_EQ_U64(failures, 0);
-    CHECK_EQ_U64(recoveries, 3 * K);
-}
+static void test_no_fault(void) { run_no_fault(0); }
+static void test_every_crash_point(void) { run_every_crash_point(0, 0); }
+static void test_every_crash_point_versioned(void) { run_every_crash_point(0, 1); }
 
 /* ---- checkpoint and restore ---------------------------------------------------------------
  * A database of 60 small transactions (tables and log, everything durable): state A after
@@ -176,7 +53,7 @@ static void ck_states_free(CkStates *st) {
 /* Builds the database on fs and leaves it open in *db; with_checkpoint: "ck" holds state A and
  * the database state B, else the database holds state A. */
 static int ck_setup(SkvMemFs *fs, int with_checkpoint, skv_db **db, CkStates *st) {
-    SkvDbOptions o = crash_opts();
+    SkvDbOptions o = crash_opts(0);
     int rc = skv__db_open("db", &o, skv__memfs_env(fs), db);
     if (!rc) rc = ck_txns(*db, 0, CK_TXNS_A);
     if (!rc) rc = skv_sync(*db);
@@ -194,7 +71,7 @@ static int ck_setup(SkvMemFs *fs, int with_checkpoint, skv_db **db, CkStates *st
  * commit, a reopen, and the same plus that commit. Returns 0 or -1 (printed). */
 static int ck_verify(SkvMemFs *fs, const char *path, const char *want, uint64_t want_seq,
                      const char *ctx) {
-    SkvDbOptions o = crash_opts();
+    SkvDbOptions o = crash_opts(0);
     skv_db *db = NULL;
     int rc = skv__db_open(path, &o, skv__memfs_env(fs), &db);
     if (rc) {
@@ -284,7 +161,7 @@ static void test_checkpoint_crash_points(void) {
                     failures++;
                 }
                 /* refused as a restore source; as a database either damage or nothing */
-                SkvDbOptions o = crash_opts();
+                SkvDbOptions o = crash_opts(0);
                 skv_db *d = NULL;
                 if (skv__db_open("db", &o, env, &d) == SKV_OK) {
                     if (skv_restore(d, "ck") != SKV_EINVAL &&
@@ -343,7 +220,7 @@ static void test_restore_crash_points(void) {
             snprintf(ctx, sizeof ctx, "restore crash at op %" PRIu64 ", clone seed %" PRIu64, n,
                      seed);
             SkvMemFs *c = skv__memfs_crash_clone(fs, seed ? seed * 7919 + n : 0);
-            SkvDbOptions o = crash_opts();
+            SkvDbOptions o = crash_opts(0);
             skv_db *d = NULL;
             char *got = NULL;
             if ((rc = skv__db_open("db", &o, skv__memfs_env(c), &d)) == SKV_OK)
@@ -378,16 +255,13 @@ static void test_restore_crash_points(void) {
     CHECK_EQ_U64(failures, 0);
     CHECK(old > 0 && restored > 0 && first_restored > 1);
 }
-static void test_every_crash_point(void) { run_every_crash_point(0); }
-
-static void test_every_crash_point_versioned(void) { run_every_crash_point(1); }
 
 static const TestCase TESTS[] = {
     {"no_fault", test_no_fault},
     {"every_crash_point", test_every_crash_point},
+    {"every_crash_point_versioned", test_every_crash_point_versioned},
     {"checkpoint_crash_points", test_checkpoint_crash_points},
     {"restore_crash_points", test_restore_crash_points},
-    {"every_crash_point_versioned", test_every_crash_point_versioned},
     {0, 0},
 };
 

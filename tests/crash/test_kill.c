@@ -7,7 +7,11 @@
  * sends SIGKILL after 20-200 ms, reopens the database and checks that it equals its model
  * after every announced-and-acknowledged transaction, plus possibly the one announced but not
  * acknowledged, and nothing else; that the "sequence" property matches exactly and never
- * goes down. The next cycle continues the same database.
+ * goes down. The next cycle continues the same database. The vlog variant runs the same with
+ * the value log on: values get 0-180 bytes of padding (a function of the transaction number,
+ * checked exactly), those above 16 bytes go to 4 KiB value-log files, and every 64th
+ * transaction the writer runs a full compaction, so kills also land in value-log writes,
+ * rewrites and deletions.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -69,17 +73,34 @@ static void kill_say(int fd, const char *tag, uint64_t i) {
 
 /* Small memtables, blocks and levels, so kills also land in flushes, compactions and
  * manifest writes. */
+static int g_vlog; /* the value-log variant is running */
+
 static skv_options *kill_options(void) {
     skv_options *o = NULL;
     if (skv_options_new(&o) != SKV_OK) return NULL;
     if (skv_options_set(o, "max_memtable_size", "16384") ||
         skv_options_set(o, "block_size", "512") || skv_options_set(o, "level0_max_files", "2") ||
         skv_options_set(o, "max_bytes_for_level", "65536") ||
-        skv_options_set(o, "target_file_size", "16384")) {
+        skv_options_set(o, "target_file_size", "16384") ||
+        (g_vlog && (skv_options_set(o, "enable_vlog", "true") ||
+                    skv_options_set(o, "vlog_value_threshold", "16") ||
+                    skv_options_set(o, "vlog_max_file_size", "4096") ||
+                    skv_options_set(o, "vlog_gc_discard_ratio", "0.3")))) {
         skv_options_free(o);
         return NULL;
     }
     return o;
+}
+
+/* The value transaction i writes: its number, and in the vlog variant '.' and a padding of
+ * (i % 7) * 30 bytes derived from i. Returns the length. */
+static size_t kill_value(uint64_t i, char *val, size_t cap) {
+    size_t n = (size_t)snprintf(val, cap, "%" PRIu64, i);
+    if (!g_vlog) return n;
+    size_t pad = (size_t)(i % 7) * 30;
+    val[n++] = '.';
+    for (size_t j = 0; j < pad && n < cap; j++) val[n++] = (char)('a' + (i + j * 7) % 26);
+    return n;
 }
 
 static int kill_open(const char *path, skv_db **db) {
@@ -101,18 +122,18 @@ static void kill_child(const char *path, uint64_t seed, uint64_t start, int fd) 
     for (uint64_t i = start;; i++) {
         int keys[4], immediate;
         int n = kill_txn_shape(seed, i, keys, &immediate);
-        char val[24], key[32];
-        int vlen = snprintf(val, sizeof val, "%" PRIu64, i);
+        char val[256], key[32];
+        size_t vlen = kill_value(i, val, sizeof val);
         skv_txn *txn = NULL;
         rc = skv_txn_begin(db, i % 2 ? SKV_TXN_WRITE_ONLY : SKV_TXN_READ_WRITE, &txn);
         if (!rc && immediate) rc = skv_txn_set_durability(txn, SKV_DURABILITY_IMMEDIATE);
         for (int j = 0; !rc && j < n; j++) {
             int klen = snprintf(key, sizeof key, "k/%d", keys[j]);
-            rc = skv_txn_set(txn, key, (size_t)klen, val, (size_t)vlen);
+            rc = skv_txn_set(txn, key, (size_t)klen, val, vlen);
         }
         if (!rc) {
             int klen = snprintf(key, sizeof key, "txn/%" PRIu64, i);
-            rc = skv_txn_set(txn, key, (size_t)klen, val, (size_t)vlen);
+            rc = skv_txn_set(txn, key, (size_t)klen, val, vlen);
         }
         if (rc) {
             kill_say(fd, "E", (uint64_t)-rc);
@@ -126,6 +147,10 @@ static void kill_child(const char *path, uint64_t seed, uint64_t start, int fd) 
             _exit(4);
         }
         kill_say(fd, "A", i);
+        if (g_vlog && i % 64 == 0 && (rc = skv_compact(db))) {
+            kill_say(fd, "E", (uint64_t)-rc);
+            _exit(4);
+        }
     }
 }
 
@@ -233,7 +258,11 @@ static int kill_scan_cb(void *ud, const void *key, size_t klen, const void *val,
     KillScan *sc = ud;
     const char *k = key;
     uint64_t idx = 0, v = 0;
-    if (kill_parse_u64(val, vlen, &v) < 0 || v == 0) {
+    const char *dot = memchr(val, '.', vlen);
+    size_t nlen = dot ? (size_t)(dot - (const char *)val) : vlen;
+    char want[256];
+    if (kill_parse_u64(val, nlen, &v) < 0 || v == 0 || g_vlog != (dot != NULL) ||
+        kill_value(v, want, sizeof want) != vlen || memcmp(want, val, vlen) != 0) {
         snprintf(sc->why, sizeof sc->why, "key '%.*s' has a malformed value", (int)klen, k);
         sc->bad = 1;
         return 1;
@@ -268,7 +297,7 @@ static int kill_scan_cb(void *ud, const void *key, size_t klen, const void *val,
     return 0;
 }
 
-static void test_kill_cycles(void) {
+static void run_kill_cycles(void) {
     uint64_t seed = (uint64_t)strtoull(getenv("SKV_SEED") ? getenv("SKV_SEED") : "0", NULL, 0);
     if (!seed) seed = 0x6b696c6cull;
     uint64_t rng = seed;
@@ -440,8 +469,19 @@ static void test_kill_cycles(void) {
     CHECK(cycles >= KILL_MIN_CYCLES);
 }
 
+static void test_kill_cycles(void) {
+    g_vlog = 0;
+    run_kill_cycles();
+}
+
+static void test_kill_cycles_vlog(void) {
+    g_vlog = 1;
+    run_kill_cycles();
+}
+
 static const TestCase TESTS[] = {
     {"kill_cycles", test_kill_cycles},
+    {"kill_cycles_vlog", test_kill_cycles_vlog},
     {0, 0},
 };
 

@@ -459,10 +459,18 @@ typedef struct {
     int fail_at;      /* WL_AT_*: the call that failed first */
     int fail_rc;
     char fail_msg[256];
-    int check_failed; /* a check after the failure did not hold (already printed) */
+    int check_failed;      /* a check after the failure did not hold (already printed) */
+    uint64_t vlog_gc_runs; /* value-log rewrites ("vlog-gc-runs" summed over the sessions) */
 } WlResult;
 
 static inline const char *wl_db_path(void) { return "db"; }
+
+/* Adds the session's "vlog-gc-runs" to the result before a close. */
+static inline void wl_count_gc(skv_db *db, WlResult *res) {
+    char *s = NULL;
+    if (skv_property(db, "vlog-gc-runs", &s) == SKV_OK) res->vlog_gc_runs += strtoull(s, NULL, 10);
+    skv_free(s);
+}
 
 /* Runs one transaction step: SKV_OK, or the failing code (*at says where). */
 static inline int wl_txn(skv_db *db, const WlStep *s, size_t t, int *at) {
@@ -596,6 +604,7 @@ static inline void wl_run(const Workload *wl, SkvEnv *env, const SkvDbOptions *o
             }
             res->durable = res->acked;
         } else {
+            wl_count_gc(db, res);
             rc = skv_close(db);
             db = NULL;
             if (rc) {
@@ -611,6 +620,7 @@ static inline void wl_run(const Workload *wl, SkvEnv *env, const SkvDbOptions *o
     }
     if (rc && check_latch && (res->fail_at == WL_AT_COMMIT || res->fail_at == WL_AT_SYNC))
         wl_check_latched(wl, db, i + 1, res, ctx);
+    wl_count_gc(db, res);
     int crc = skv_close(db);
     if (!rc && crc)
         wl_record_failure(res, WL_AT_CLOSE, crc);
@@ -670,12 +680,9 @@ static inline int wl_check_exact(skv_db *db, const WlState *st, uint64_t want_se
 /* Opens the database on env and checks it is the model after k commits for some k in
  * [lo, hi]; then writes three transactions, closes, reopens and checks again (recovery is
  * repeatable, sequence numbers keep rising). Sets *k_out. Returns 0 or -1 (printed). */
-static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo, size_t hi,
-                                     size_t *k_out, const char *ctx) {
-    SkvDbOptions o;
-    skv__db_options_default(&o);
-    o.max_memtable_size = 4096;
-    o.bg_inline = 1; /* file operations in a reproducible order */
+static inline int wl_verify_recovery_with(const Workload *wl, SkvEnv *env, const SkvDbOptions *opts,
+                                          size_t lo, size_t hi, size_t *k_out, const char *ctx) {
+    SkvDbOptions o = *opts;
     o.enable_versioning = wl->versioned;
     skv_db *db = NULL;
     int rc = skv__db_open(wl_db_path(), &o, env, &db);
@@ -722,6 +729,16 @@ static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo,
     }
     *k_out = k;
     return bad ? -1 : 0;
+}
+
+/* wl_verify_recovery_with the options of the crash tests: 4 KiB memtables, inline flushes. */
+static inline int wl_verify_recovery(const Workload *wl, SkvEnv *env, size_t lo, size_t hi,
+                                     size_t *k_out, const char *ctx) {
+    SkvDbOptions o;
+    skv__db_options_default(&o);
+    o.max_memtable_size = 4096;
+    o.bg_inline = 1; /* file operations in a reproducible order */
+    return wl_verify_recovery_with(wl, env, &o, lo, hi, k_out, ctx);
 }
 
 /* The seed: SKV_SEED from the environment, else `def`. */

@@ -6,7 +6,9 @@
  * working), close never crashes, and the state after a process crash (and after a power
  * loss) is a prefix of the commits holding every acknowledged (resp. durable) one, the
  * failed commit wholly present or absent. Plus a focused check that ENOSPC or EIO on the
- * fsync of an IMMEDIATE commit is never reported as success, then or later.
+ * fsync of an IMMEDIATE commit is never reported as success, then or later. The vlog variant
+ * runs the same with the value log on (values above 32 bytes, 2 KiB files, eager rewriting),
+ * so faults also hit value-log writes, fsyncs, rewrites and removals.
  */
 #include "../crash/workload.h"
 #include "test.h"
@@ -25,7 +27,7 @@ static const FaultKind FAULT_KINDS[] = {
     {"short write", SKV_FAULT_SHORT_WRITE, 0, SKV_EIO},
 };
 
-static void test_every_op_every_fault(void) {
+static void run_every_op_every_fault(int vlog) {
     uint64_t seed = wl_seed(0xfa017);
     Workload wl;
     CHECK(wl_init(&wl, seed, FAULT_TXNS, 1) == 0);
@@ -33,6 +35,13 @@ static void test_every_op_every_fault(void) {
     skv__db_options_default(&o);
     o.max_memtable_size = 4096;
     o.bg_inline = 1; /* file operations in a reproducible order */
+    if (vlog) {
+        o.enable_vlog = 1;
+        o.vlog_value_threshold = 32;
+        o.vlog_max_file_size = 2048;
+        o.vlog_gc_discard_ratio = 0.2;
+        o.level0_max_files = 2;
+    }
 
     SkvMemFs *fs0 = skv__memfs_new();
     WlResult res;
@@ -88,9 +97,9 @@ static void test_every_op_every_fault(void) {
                          res.acked, res.durable, res.attempted);
                 SkvMemFs *c = pass == 0 ? skv__memfs_clone(fs) : skv__memfs_crash_clone(fs, 0);
                 size_t k = 0;
-                if (!c ||
-                    wl_verify_recovery(&wl, skv__memfs_env(c), pass == 0 ? res.acked : res.durable,
-                                       res.attempted, &k, ctx2) < 0)
+                if (!c || wl_verify_recovery_with(&wl, skv__memfs_env(c), &o,
+                                                  pass == 0 ? res.acked : res.durable,
+                                                  res.attempted, &k, ctx2) < 0)
                     bad = 1;
                 else if (pass == 0 && k > res.acked)
                     kept_failed++;
@@ -101,12 +110,12 @@ static void test_every_op_every_fault(void) {
         }
     }
     wl_free(&wl);
-    printf("seed %" PRIu64 ": %" PRIu64 " ops x %zu fault kinds = %zu fault cases (%zu had no "
+    printf("%sseed %" PRIu64 ": %" PRIu64 " ops x %zu fault kinds = %zu fault cases (%zu had no "
            "effect: a short write on a non-append, or one failed removal of an obsolete file); "
            "failed at open %zu, commit %zu, skv_sync "
            "%zu, close %zu; %zu failed commits survived a process crash whole\n",
-           seed, K, sizeof FAULT_KINDS / sizeof FAULT_KINDS[0], cases, no_effect,
-           at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
+           vlog ? "value log: " : "", seed, K, sizeof FAULT_KINDS / sizeof FAULT_KINDS[0], cases,
+           no_effect, at_count[WL_AT_OPEN], at_count[WL_AT_COMMIT], at_count[WL_AT_SYNC],
            at_count[WL_AT_CLOSE], kept_failed);
     CHECK_EQ_U64(failures, 0);
 }
@@ -207,8 +216,12 @@ static void test_immediate_fsync_failure(void) {
     }
 }
 
+static void test_every_op_every_fault(void) { run_every_op_every_fault(0); }
+static void test_every_op_every_fault_vlog(void) { run_every_op_every_fault(1); }
+
 static const TestCase TESTS[] = {
     {"every_op_every_fault", test_every_op_every_fault},
+    {"every_op_every_fault_vlog", test_every_op_every_fault_vlog},
     {"immediate_fsync_failure", test_immediate_fsync_failure},
     {0, 0},
 };

@@ -4,7 +4,8 @@
  * pairs) on tiny memtables, blocks and table files (so background flushes and compactions
  * run all the time), with flushes, full compactions and reopens, compared after every step
  * with an in-memory reference: point reads, and iterators with random bounds, flags and moves (both
- * directions, switching, seeks) over committed data and a transaction's own writes.
+ * directions, switching, seeks) over committed data and a transaction's own writes. Seeds 3
+ * and 4 run with the value log on (most values in it, rewritten often).
  * Set SKV_SEED to replay one seed.
  */
 #include <stdlib.h>
@@ -181,6 +182,12 @@ static void run_seed(uint64_t seed) {
     opt.filter_bits_per_key = seed % 3 ? 10 : 0;
     for (int l = 0; l < SKV_MAX_LEVELS; l++)
         opt.compression[l] = seed % 2 ? SKV_SST_COMPRESS_ZSTD : SKV_SST_COMPRESS_NONE;
+    if (seed >= 3) { /* the value log: values of 5+ bytes, small files, eager rewriting */
+        opt.enable_vlog = 1;
+        opt.vlog_value_threshold = 4;
+        opt.vlog_max_file_size = 1024;
+        opt.vlog_gc_discard_ratio = 0.25;
+    }
     skv_db *db;
     CHECK_RC(skv__db_open("/db", &opt, env, &db), SKV_OK);
     Model m;

@@ -66,6 +66,7 @@ _Noreturn void bench_die(const char *engine, const char *fmt, ...)
 enum { BENCH_WRITE_BUFFER = 64 * 1024 * 1024 };
 
 extern const bench_engine bench_skv_engine;
+extern const bench_engine bench_skv_vlog_engine; /* skv with enable_vlog */
 #ifdef BENCH_HAVE_ROCKSDB
 extern const bench_engine bench_rocksdb_engine;
 extern const bench_engine bench_rocksdb_txn_engine; /* TransactionDB (pessimistic) */

@@ -965,7 +965,7 @@ static void print_report(engine_run *runs, size_t nruns, const config *c) {
 /* ---- arguments -------------------------------------------------------------------------- */
 
 static const bench_engine *const all_engines[] = {
-    &bench_skv_engine,
+    &bench_skv_engine,     &bench_skv_vlog_engine,
 #ifdef BENCH_HAVE_ROCKSDB
     &bench_rocksdb_engine, &bench_rocksdb_txn_engine, &bench_rocksdb_occ_engine,
 #endif
@@ -989,7 +989,8 @@ static const char usage[] =
     "  --sync-num N     fsync'd puts for each of fillsync, fillsync4, fillsync16 (default 2000)\n"
     "  --threads N      reader threads for readwhilewriting (default 4)\n"
     "  --seed S         random seed (default 42)\n"
-    "  --engines LIST   comma-separated, of skv,rocksdb,rocksdb-txn,rocksdb-occ,leveldb,lmdb\n"
+    "  --engines LIST   comma-separated, of skv,skv-vlog,rocksdb,rocksdb-txn,rocksdb-occ,leveldb,\n"
+    "                   lmdb\n"
     "                   (default: all built)\n"
     "  --benchmarks LIST comma-separated (default: fillseq,fillrandom,overwrite,readrandom,\n"
     "                   readmissing,readseq,readreverse,seekrandom,readwhilewriting,fillsync,\n"

@@ -4,7 +4,8 @@
  * sync); every get(), scan() and scan_back() is one read-only transaction (a fresh snapshot).
  * Forward scans use skv_txn_scan, reverse scans an iterator (skv_iter_last / skv_iter_prev).
  * Options: compression "none" (as for the peers), create_if_missing false on reopen,
- * everything else skv's default (max_memtable_size 64 MiB).
+ * everything else skv's default (max_memtable_size 64 MiB). The engine "skv-vlog" is the same
+ * with enable_vlog true (values above the default vlog_value_threshold go to the value log).
  */
 #include "bench.h"
 
@@ -42,7 +43,7 @@ static void set_extra_options(skv_options *opts) {
     }
 }
 
-static bench_db *skv_bench_open(const char *dir, int mode) {
+static bench_db *skv_bench_open_with(const char *dir, int mode, int vlog) {
     bench_db *b = calloc(1, sizeof *b);
     if (!b) bench_die("skv", "out of memory");
     skv_options *opts = NULL;
@@ -55,11 +56,21 @@ static bench_db *skv_bench_open(const char *dir, int mode) {
         rc = skv_options_set(opts, "create_if_missing", "false");
         if (rc != SKV_OK) skv_fail("skv_options_set create_if_missing", rc);
     }
+    if (vlog && (rc = skv_options_set(opts, "enable_vlog", "true")) != SKV_OK)
+        skv_fail("skv_options_set enable_vlog", rc);
     set_extra_options(opts);
     rc = skv_open(dir, opts, &b->db);
     skv_options_free(opts);
     if (rc != SKV_OK) skv_fail("skv_open", rc);
     return b;
+}
+
+static bench_db *skv_bench_open(const char *dir, int mode) {
+    return skv_bench_open_with(dir, mode, 0);
+}
+
+static bench_db *skv_bench_open_vlog(const char *dir, int mode) {
+    return skv_bench_open_with(dir, mode, 1);
 }
 
 static void skv_bench_put(bench_db *b, const bench_kv *kv, size_t n, int sync) {
@@ -162,6 +173,21 @@ const bench_engine bench_skv_engine = {
                 "options default",
     .version = skv_version,
     .open = skv_bench_open,
+    .put = skv_bench_put,
+    .reader_open = skv_reader_open,
+    .get = skv_bench_get,
+    .scan = skv_bench_scan,
+    .scan_back = skv_bench_scan_back,
+    .reader_close = skv_reader_close,
+    .close = skv_bench_close,
+};
+
+const bench_engine bench_skv_vlog_engine = {
+    .name = "skv-vlog",
+    .settings = "as skv, with enable_vlog true (values above vlog_value_threshold, default "
+                "options, in the value log)",
+    .version = skv_version,
+    .open = skv_bench_open_vlog,
     .put = skv_bench_put,
     .reader_open = skv_reader_open,
     .get = skv_bench_get,
