@@ -2,7 +2,7 @@
 
 The version, constants, error table and function names of the C ABI."""
 
-HEADER_SHA256 = "7d4fb9d507e883c7f1bd960404184e33d05dafeb820a2b3ee07b3b46ac76d3f4"
+HEADER_SHA256 = "d381778206fa59a18d3af521c6256d29abdb6a11fb42c863acf9bab81c2a3298"
 
 __version__ = "0.1.0"
 VERSION = (0, 1, 0)
