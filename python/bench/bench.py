@@ -284,8 +284,8 @@ def main(argv=None):
     if "lmdb" in best:
         g = best["skv"]["get"] / best["lmdb"]["get"]
         r = best["skv"]["range (per entry)"] / best["lmdb"]["range (per entry)"]
-        print(f"targets: get within 1.5x of py-lmdb: {g:.2f}x {'met' if g <= 1.5 else 'NOT met'}; "
-              f"range per entry at most py-lmdb's: {r:.2f}x {'met' if r <= 1.0 else 'NOT met'}")
+        print(f"targets: get within 1.5x of py-lmdb: {g:.3f}x {'met' if g <= 1.5 else 'NOT met'}; "
+              f"range per entry at most py-lmdb's: {r:.3f}x {'met' if r <= 1.0 else 'NOT met'}")
     return 0
 
 
