@@ -384,6 +384,7 @@ SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void 
  * its own and is the input of skv_restore. Writers are held only for a moment at the start;
  * reads and commits go on while the files are written. On failure whatever was written is
  * removed.
+ * Not yet for a database with a value log (enable_vlog, or value-log files): SKV_ENOTSUP.
  * Errors: SKV_EINVAL (NULL, `dir` exists and is not an empty directory), SKV_NOTFOUND (the
  * parent of `dir` does not exist), SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check of
  * this database is running), SKV_EFATAL (the database is latched), SKV_EIO, SKV_ENOSPC,
@@ -400,6 +401,7 @@ SKV_API int skv_checkpoint(skv_db *db, const char *dir);
  * keep rising, and every transaction and iterator begun before the restore answers
  * SKV_ECLOSED to every call (its commit writes nothing and ends it). Commits wait while the
  * restore runs.
+ * Not yet with a value log, in the database or in `dir` (value-log files): SKV_ENOTSUP.
  * Errors: SKV_EINVAL (NULL, `dir` is not a directory, is the database itself, or is not a
  * complete checkpoint: no format marker), SKV_NOTFOUND (`dir` does not exist), SKV_ELOCKED
  * (`dir` is open as a database), SKV_ECORRUPT (the checkpoint is damaged: its manifest, its

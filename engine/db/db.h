@@ -328,6 +328,9 @@ typedef struct {
  * its files here), in a malloc'ed array (*out NULL when there are none). Checkpoints copy
  * exactly these, the integrity check verifies them and reports any other as an orphan. */
 int skv__db_data_files(const SkvVersion *v, SkvDataFile **out, size_t *n);
+/* 1 when the database keeps a value log (enable_vlog, or value-log files from an earlier
+ * open): checkpoints and restores refuse it (SKV_ENOTSUP) until they carry its files. */
+int skv__db_uses_vlog(skv_db *db);
 /* 1 and the number when name is a data file's name. */
 int skv__db_parse_data_name(const char *name, uint64_t *number);
 

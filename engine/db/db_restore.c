@@ -43,6 +43,23 @@ static char *rst_join(const char *dir, const char *name) {
 
 /* The source must be a complete checkpoint (or a closed database) other than this one; its
  * lock is taken when it has one (SKV_ELOCKED while it is open). */
+/* 1 when directory dir holds a value-log file ("<number>.vlog"). */
+static int rst_has_vlog_files(SkvEnv *env, const char *dir) {
+    char **names;
+    size_t n;
+    int found = 0;
+    if (env->list(env, dir, &names, &n) != SKV_OK) {
+        skv__errmsg_clear();
+        return 0;
+    }
+    for (size_t i = 0; i < n && !found; i++) {
+        size_t len = strlen(names[i]);
+        found = len > 5 && strcmp(names[i] + len - 5, ".vlog") == 0;
+    }
+    skv__env_free_list(names, n);
+    return found;
+}
+
 static int rst_check_source(skv_db *db, const char *src, SkvFileLock **lock) {
     SkvEnv *env = db->env;
     int is_dir = 0;
@@ -66,6 +83,11 @@ static int rst_check_source(skv_db *db, const char *src, SkvFileLock **lock) {
     if (rc == SKV_NOTFOUND)
         return skv__err(SKV_EINVAL, "skv_restore: %s is not a complete checkpoint (no FORMAT)",
                         src);
+    if (!rc && (skv__db_uses_vlog(db) || rst_has_vlog_files(env, src)))
+        rc = skv__err(SKV_ENOTSUP,
+                      "skv_restore: value-log files (in the database or in %s) cannot be "
+                      "restored yet",
+                      src);
     return rc;
 }
 
