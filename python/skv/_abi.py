@@ -2,7 +2,7 @@
 
 The version, constants, error table and function names of the C ABI."""
 
-HEADER_SHA256 = "d381778206fa59a18d3af521c6256d29abdb6a11fb42c863acf9bab81c2a3298"
+HEADER_SHA256 = "67ef996c28b6c8245df8eac01975260ce628743c47359adccb462bda488ba8cc"
 
 __version__ = "0.1.0"
 VERSION = (0, 1, 0)
