@@ -1,7 +1,8 @@
 # Makefile — the entry points: `make tour` (build everything, run the C API tour), `make test`
 # (every test: gcc release build, ABI checks, clang ASan+UBSan run of the whole suite, clang
-# TSan run of the concurrency tests, the language packages' tests), `make bench` (write
-# benchmark), `make bench-go` (the Go package against Pebble and bbolt). The real build is CMake
+# TSan run of the concurrency tests, the language packages' tests), `make bench` (the peer
+# benchmark), `make bench-go`, `make bench-node`, `make bench-python` (each package against its
+# language's peers). The real build is CMake
 # with Ninja; this file only chains the steps. .ci/install-deps.sh installs what is missing.
 
 CMAKE ?= cmake
@@ -9,13 +10,14 @@ CTEST ?= ctest
 GENERATOR := -G Ninja
 BENCH_ARGS ?=
 BENCH_WRITE_ARGS ?=
+BENCH_PYTHON_ARGS ?=
 
 RELEASE_DIR := build
 ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 
 .PHONY: all deps build tour test test-format test-release test-abi test-asan test-tsan test-fuzz bench \
-        bench-write test-go bench-go test-node bench-node clean
+        bench-write test-go bench-go test-node bench-node test-python bench-python clean
 
 all: build
 
@@ -31,7 +33,7 @@ build: deps
 tour: build
 	./$(RELEASE_DIR)/tools/skv-tour
 
-test: test-format test-release test-abi test-asan test-tsan test-fuzz test-go test-node
+test: test-format test-release test-abi test-asan test-tsan test-fuzz test-go test-node test-python
 	@echo "make test: all passed"
 
 test-release: build
@@ -76,7 +78,7 @@ bench:
 	$(MAKE) build
 	./$(RELEASE_DIR)/tools/skv-bench $(BENCH_ARGS)
 
-# The Go package (go/): vet, then every test with the race detector and cgo's pointer checks
+# (f) the Go package (go/): vet, then every test with the race detector and cgo's pointer checks
 # (the conformance suite, the idiom tests, the examples; run in go/ without a package argument
 # so that the conformance summary is printed), then a program of its own module that imports
 # the package (go/examples/hello) is built and run.
@@ -99,7 +101,7 @@ test-go: deps
 GO_BENCH_ARGS ?= -benchtime 2s
 bench-go: deps
 	cd go/bench && $(GO_ENV) $(GO) test -run '^$$' -bench . $(GO_BENCH_ARGS)
-# (f) the Node package (node/): builds the addon with the engine (incrementally, two jobs)
+# (g) the Node package (node/): builds the addon with the engine (incrementally, two jobs)
 # and runs its tests with node --test: the conformance suite through the Node API, API and
 # idiom tests, worker threads, exit and garbage collection, tsc on the declarations, and
 # npm pack / npm install into empty projects.
@@ -114,6 +116,27 @@ bench-node: deps
 bench-write: build
 	./$(RELEASE_DIR)/tools/skv-bench-write $(BENCH_WRITE_ARGS)
 
+# (h) the Python package (python/): its generated files up to date with skv.h, an sdist built
+# from the checkout and installed into the virtual environment build-python/venv (pip
+# compiles the engine from the C sources the sdist carries, with no checkout around it),
+# then its pytest suite: every conformance case through the package, the API and idiom tests.
+PY_DIR := build-python
+PY_VENV := $(PY_DIR)/venv
+test-python: deps
+	python3 bindings/generate.py --check
+	rm -rf $(PY_DIR)/dist
+	$(PY_VENV)/bin/python -m build --sdist --no-isolation --outdir $(PY_DIR)/dist python
+	$(PY_VENV)/bin/python -m pip install -q --no-build-isolation --no-deps --force-reinstall \
+	    $(PY_DIR)/dist/skv-*.tar.gz
+	cd python && ../$(PY_VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# the peers (py-lmdb, RocksDict) go into their own environment, build-python/bench-venv
+bench-python: deps
+	./.ci/install-deps.sh --python-bench
+	$(PY_DIR)/bench-venv/bin/python -m pip install -q --no-build-isolation --no-deps \
+	    --force-reinstall ./python
+	$(PY_DIR)/bench-venv/bin/python python/bench/bench.py $(BENCH_PYTHON_ARGS)
+
 clean:
-	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(GO_DIR) skv-tour.db skv-bench.db \
-	    node/build
+	rm -rf $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR) $(GO_DIR) $(PY_DIR) skv-tour.db \
+	    skv-bench.db node/build

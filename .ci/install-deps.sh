@@ -7,18 +7,26 @@
 # Go: the Go package needs Go >= 1.23 (`go` on PATH or /usr/local/go/bin/go). When there is
 # none, Debian's golang-go is installed and fetches the Go 1.23 toolchain module through the Go
 # module proxy into /usr/local/go.
+# Node: the Node package's npm dependencies are installed in node/ with `npm ci`.
+# Python: the Python package's tests run in a virtual environment inside the build tree
+# (build-python/venv) holding what they need from PyPI: cffi, setuptools, wheel, build,
+# pytest. --python-bench also makes build-python/bench-venv with the peers of the Python
+# benchmark (py-lmdb, RocksDict), which are never dependencies of the package.
 set -euo pipefail
 
 bench=0
+python_bench=0
 for arg in "$@"; do
     case "$arg" in
         --bench) bench=1 ;;
-        *) echo "install-deps: unknown argument '$arg' (usage: $0 [--bench])" >&2; exit 2 ;;
+        --python-bench) python_bench=1 ;;
+        *) echo "install-deps: unknown argument '$arg' (usage: $0 [--bench] [--python-bench])" >&2; exit 2 ;;
     esac
 done
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(gcc make clang clang-format git cmake ninja-build pkg-config libzstd-dev libxxhash-dev libcjson-dev
-          binutils python3)
+          binutils python3 python3-dev python3-venv)
 # the Node package (node/): a C++ compiler for its addon; Node 18 or newer with npm (a Node
 # already on the PATH, e.g. from NodeSource, is used as it is)
 packages+=(g++)
@@ -62,7 +70,7 @@ fi
 # @types/node for the tests), from the npm registry, when node/package-lock.json changed
 node_deps() {
     local dir
-    dir="$(dirname "${BASH_SOURCE[0]}")/../node"
+    dir="$root/node"
     if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
         [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         echo "install-deps: npm ci in node/"
@@ -102,28 +110,45 @@ install_go_toolchain() {
 
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all ${#packages[@]} packages already installed"
-    if [ "$need_go" -eq 1 ]; then
-        sudo=()
-        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-        install_go_toolchain
-    fi
-    node_deps
-    exit 0
 fi
-
 if [ "$(id -u)" -eq 0 ]; then
     sudo=()
 elif command -v sudo > /dev/null; then
     sudo=(sudo)
-else
-    echo "install-deps: missing ${missing[*]}; run as root or install sudo" >&2
+elif [ "${#missing[@]}" -gt 0 ] || [ "$need_go" -eq 1 ]; then
+    echo "install-deps: missing ${missing[*]:-a Go toolchain}; run as root or install sudo" >&2
     exit 1
 fi
-echo "install-deps: installing ${missing[*]}"
-${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update
-${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update
+    ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}"
+fi
 if [ "$need_go" -eq 1 ]; then
     install_go_toolchain
 fi
 node_deps
+
+# python_env <dir> <module>...: a virtual environment at <dir> in which every <module> (a
+# PyPI package of the same name) imports; creates and installs only what is missing.
+python_env() {
+    local dir=$1
+    shift
+    [ -x "$dir/bin/python" ] || python3 -m venv "$dir"
+    local want=()
+    for m in "$@"; do
+        "$dir/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$m') is None)" ||
+            want+=("$m")
+    done
+    if [ "${#want[@]}" -eq 0 ]; then
+        echo "install-deps: $dir has $*"
+    else
+        echo "install-deps: installing ${want[*]} into $dir"
+        "$dir/bin/python" -m pip install -q "${want[@]}"
+    fi
+}
+python_env "$root/build-python/venv" cffi setuptools wheel build pytest
+if [ "$python_bench" -eq 1 ]; then
+    python_env "$root/build-python/bench-venv" cffi setuptools wheel lmdb rocksdict
+fi

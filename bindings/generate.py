@@ -30,6 +30,7 @@ def emit_abi(api):
 LANGUAGE_EMITTERS = [
     "emit_go",
     "emit_node",
+    "emit_python",
 ]
 
 
