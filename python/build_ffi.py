@@ -66,15 +66,25 @@ def unity_source(root: Path) -> str:
 
 # The package's own C glue, built only on functions of skv.h: reads that return the length
 # (or a negative error code) as the result and the bytes as char *, so that Python makes the
-# bytes object in one step; a batched read that also writes the struct-module format that
-# splits its buffer into keys and values in one call; a batched read of history versions (key, value, timestamp and kind of many
-# versions per call); and the callbacks the engine calls into Python.
+# bytes object in one step; the reader through which the thread that owns a transaction's
+# gets reads without the package's lock; a batched read that also writes the struct-module
+# format that splits its buffer into keys and values in one call; a batched read of history
+# versions (key, value, timestamp and kind of many versions per call); and the callbacks the
+# engine calls into Python.
 GLUE_CDEF = """
 typedef struct {
     const char *big;
     char data[1024];
 } skvpy_get_out;
 int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, skvpy_get_out *out);
+typedef struct {
+    char data[1024];
+    ...;
+} skvpy_reader;
+#define SKVPY_BUSY ...
+void skvpy_reader_init(skvpy_reader *r, skv_txn *txn);
+int64_t skvpy_reader_get(skvpy_reader *r, const char *key, size_t klen);
+void skvpy_reader_share(skvpy_reader *r);
 int64_t skvpy_iter_key(skv_iter *it, const char **key);
 int64_t skvpy_iter_value(skv_iter *it, const char **val);
 #define SKVPY_FORMAT_ROOM ...
@@ -89,6 +99,9 @@ extern "Python" int _skvpy_scan_entry(void *user_data, const void *key, size_t k
 """
 
 GLUE_SOURCE = r"""
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "skv.h"
@@ -119,6 +132,60 @@ static int64_t skvpy_get(skv_txn *txn, const char *key, size_t klen, skvpy_get_o
         out->big = v;
     }
     return (int64_t)n;
+}
+
+/* The state of Txn.get() without the package's lock, for the thread that owns it (the one
+ * that made it, at the transaction's second get). That thread calls skvpy_reader_get with no
+ * Python lock held, copying the value into the reader, which no other thread writes. Any other
+ * thread calls skvpy_reader_share under the transaction's lock before its first call into the
+ * engine on the transaction: from then on the owner's reads answer SKVPY_BUSY (it takes the
+ * lock like everyone else), and share returns once the owner has left a read it was in.
+ * inflight and shared are sequentially consistent, so of a read starting and a share starting
+ * at the same time at least one sees the other. The memory is zeroed by its allocator. */
+typedef struct {
+    char data[1024]; /* the value read last */
+    skv_txn *txn;
+    pthread_t owner;
+    atomic_int inflight; /* the owner is inside skvpy_reader_get */
+    atomic_int shared;   /* another thread uses the transaction: the owner takes the lock */
+} skvpy_reader;
+
+#define SKVPY_BUSY (-65536) /* not an skv error code */
+
+static void skvpy_reader_init(skvpy_reader *r, skv_txn *txn) {
+    r->txn = txn;
+    r->owner = pthread_self();
+    atomic_init(&r->inflight, 0);
+    atomic_init(&r->shared, 0);
+}
+
+/* skvpy_get for the owner of r, for values that fit in r->data; SKVPY_BUSY on any other
+ * thread, once r is shared, and for a longer value (the engine's copy of it is valid only
+ * until the next call on the transaction, which another thread may make once this returns:
+ * the caller reads it again under the lock). */
+static int64_t skvpy_reader_get(skvpy_reader *r, const char *key, size_t klen) {
+    if (!pthread_equal(r->owner, pthread_self())) return SKVPY_BUSY;
+    atomic_store(&r->inflight, 1);
+    if (atomic_load(&r->shared)) {
+        atomic_store(&r->inflight, 0);
+        return SKVPY_BUSY;
+    }
+    const void *v = NULL;
+    size_t n = 0;
+    int rc = skv_txn_get(r->txn, key, klen, &v, &n);
+    if (!rc) {
+        if (n > sizeof r->data)
+            rc = SKVPY_BUSY;
+        else if (n)
+            memcpy(r->data, v, n);
+    }
+    atomic_store(&r->inflight, 0);
+    return rc ? rc : (int64_t)n;
+}
+
+static void skvpy_reader_share(skvpy_reader *r) {
+    atomic_store(&r->shared, 1);
+    while (atomic_load(&r->inflight)) sched_yield();
 }
 
 /* skv_txn_get_at, returning like skvpy_get. */
@@ -154,15 +221,19 @@ static char *skvpy_decimal(char *out, size_t x) {
 
 /* skv_iter_read_batch, then a struct-module format that splits the buffer into the batch's
  * keys and values in one call: "8x<klen>s<vlen>s" per entry ("8x<klen>s<vlen>x" with
- * keys_only), NUL-terminated in fmt, which holds SKVPY_FORMAT_ROOM bytes per entry.
- * max_entries must be > 0. */
+ * keys_only), NUL-terminated in fmt, which holds SKVPY_FORMAT_ROOM bytes per entry and the
+ * format of the previous batch read into it (or zeros). Returns 1 when the format is the one
+ * fmt held already (the caller keeps the struct it compiled from it), 0 when it is new, or
+ * the error of the read. max_entries must be > 0. */
 #define SKVPY_FORMAT_ROOM 48
 static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, int keys_only,
                             const char **buf, size_t *len, size_t *count, char *fmt) {
     int rc = skv_iter_read_batch(it, max_entries, max_bytes, (const void **)buf, len, count);
     if (rc) return rc;
     const unsigned char *p = (const unsigned char *)*buf;
-    size_t off = 0;
+    size_t off = 0, pk = 0, pv = 0, plen = 0;
+    char piece[SKVPY_FORMAT_ROOM];
+    int same = 1;
     char *f = fmt;
     for (size_t i = 0; i < *count && i < max_entries; i++) {
         size_t kl = (size_t)p[off] | (size_t)p[off + 1] << 8 | (size_t)p[off + 2] << 16 |
@@ -170,15 +241,25 @@ static int skvpy_read_batch(skv_iter *it, size_t max_entries, size_t max_bytes, 
         size_t vl = (size_t)p[off + 4] | (size_t)p[off + 5] << 8 | (size_t)p[off + 6] << 16 |
                     (size_t)p[off + 7] << 24;
         off += 8 + kl + vl;
-        *f++ = '8';
-        *f++ = 'x';
-        f = skvpy_decimal(f, kl);
-        *f++ = 's';
-        f = skvpy_decimal(f, vl);
-        *f++ = keys_only ? 'x' : 's';
+        if (!plen || kl != pk || vl != pv) { /* runs of equal lengths reuse the piece */
+            char *e = piece;
+            *e++ = '8';
+            *e++ = 'x';
+            e = skvpy_decimal(e, kl);
+            *e++ = 's';
+            e = skvpy_decimal(e, vl);
+            *e++ = keys_only ? 'x' : 's';
+            plen = (size_t)(e - piece);
+            pk = kl;
+            pv = vl;
+        }
+        if (same && memcmp(f, piece, plen)) same = 0;
+        memcpy(f, piece, plen);
+        f += plen;
     }
+    if (*f) same = 0;
     *f = 0;
-    return 0;
+    return same;
 }
 
 /* Copies up to max_entries versions of a history iterator into buf (cap bytes): version i has

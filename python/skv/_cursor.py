@@ -22,7 +22,7 @@ _HEAD = struct.Struct("<II")
 _buffer = ffi.buffer
 _unpack = ffi.unpack
 _string = ffi.string
-_split = struct.unpack_from
+_Struct = struct.Struct
 _FORMAT_ROOM = lib.SKVPY_FORMAT_ROOM
 _read_batch = lib.skvpy_read_batch
 _read_versions = lib.skvpy_read_versions
@@ -38,7 +38,7 @@ class Scratch:
     """Out-parameters and buffers reused by the calls on one transaction and its iterators,
     which hold the transaction's lock while they use them."""
 
-    __slots__ = ("p", "n", "count", "get_out", "get_view", "fmt", "fmt_cap")
+    __slots__ = ("p", "n", "count", "get_out", "get_view", "fmt", "fmt_cap", "fmt_struct")
 
     def __init__(self):
         self.p = ffi.new("const char **")
@@ -48,11 +48,13 @@ class Scratch:
         self.get_view = ffi.buffer(self.get_out.data)
         self.fmt = None  # char[]: the struct format of a batch of up to fmt_cap entries
         self.fmt_cap = 0
+        self.fmt_struct = None  # struct.Struct of the format fmt holds
 
     def format_room(self, entries: int):
         if entries > self.fmt_cap:
             self.fmt = ffi.new("char[]", _FORMAT_ROOM * entries + 1)
             self.fmt_cap = entries
+            self.fmt_struct = None
         return self.fmt
 
 
@@ -114,9 +116,11 @@ class Cursor:
         return self._txn
 
     def _handle(self):
+        """The handle, for a call into the engine made with the lock held."""
         h = self._h
         if h is None:
             raise closed("iterator")
+        self._txn._guard()
         return h
 
     # ---- lifecycle --------------------------------------------------------------------
@@ -126,6 +130,7 @@ class Cursor:
         with self._lock:
             h, self._h = self._h, None
             if h is not None:
+                self._txn._guard()
                 lib.skv_iter_free(h)
 
     def __enter__(self) -> "Cursor":
@@ -144,6 +149,7 @@ class Cursor:
         lock = self._lock
         if lock.acquire(False):
             try:
+                self._txn._guard()
                 self._iter_free(h)
             finally:
                 lock.release()
@@ -233,24 +239,36 @@ class Cursor:
         the cursor then stands on the entry after the last one returned."""
         if max_entries <= 0 or max_entries > MAX_FORMAT_BATCH:
             return self._read_any(max_entries, max_bytes, keys_only)
+        flat = self._read_flat(max_entries, max_bytes, keys_only)
+        if keys_only:
+            return list(flat)
+        it = iter(flat)
+        return list(zip(it, it))
+
+    def _read_flat(self, max_entries: int, max_bytes: int, keys_only: bool) -> tuple:
+        """read_batch for 0 < max_entries <= MAX_FORMAT_BATCH: the keys and values of the
+        batch in one tuple (key, value, key, value...; just the keys with keys_only)."""
         lock = self._lock
         lock.acquire()
         try:
             h = self._h
             if h is None:
                 raise closed("iterator")
-            sc = self._txn._scratch()
+            txn = self._txn
+            txn._guard()
+            sc = txn._s
+            if sc is None:
+                sc = txn._scratch()
             fmt = sc.format_room(max_entries)
             rc = _read_batch(h, max_entries, max_bytes, keys_only, sc.p, sc.n, sc.count, fmt)
-            if rc == 0:
+            if rc >= 0:
+                st = sc.fmt_struct
+                if rc == 0 or st is None:  # a new format (1: the one fmt held already)
+                    st = sc.fmt_struct = _Struct(_string(fmt))
                 # one call makes every key and value (the format skips the length headers)
-                flat = _split(_string(fmt), _buffer(sc.p[0], sc.n[0]))
-                if keys_only:
-                    return list(flat)
-                it = iter(flat)
-                return list(zip(it, it))
+                return st.unpack_from(_buffer(sc.p[0], sc.n[0]))
             if rc == _NOTFOUND:
-                return []
+                return ()
             raise fail(rc)
         finally:
             lock.release()
@@ -279,14 +297,19 @@ def entries(cur: Cursor, limit: Optional[int], keys_only: bool) -> Iterator:
     try:
         batch = limit if limit is not None and 0 < limit <= MAX_BATCH else FIRST_BATCH
         left = limit
+        read = cur._read_flat
         while left is None or left > 0:
             n = batch if left is None or left > batch else left
-            got = cur.read_batch(n, MAX_BATCH_BYTES, keys_only)
-            if not got:
+            flat = read(n, MAX_BATCH_BYTES, keys_only)
+            if not flat:
                 return
             if left is not None:
-                left -= len(got)
-            yield from got
+                left -= len(flat) if keys_only else len(flat) >> 1
+            if keys_only:
+                yield from flat
+            else:
+                it = iter(flat)
+                yield from zip(it, it)
             if batch < MAX_BATCH:
                 batch *= 4
     finally:

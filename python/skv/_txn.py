@@ -5,11 +5,19 @@ The engine lets one thread at a time use a transaction and its iterators; a re-e
 per transaction serializes the calls of several Python threads on them (the GIL is released
 inside every call, so the lock is what keeps them apart). Keys and values are bytes; str is
 accepted and encoded as UTF-8.
+
+get() of a transaction used by one thread skips the lock: from its second get() on, the
+thread that makes it owns a reader (skvpy_reader in build_ffi.py) through which its gets go
+straight into the engine, copying the value into the reader's buffer, which only that thread
+uses. The first call another thread makes on the transaction or its iterators shares the
+reader (_share, with the lock held, before that call enters the engine): it waits until the
+owner has left a get it was in, and from then on every get takes the lock.
 """
 from __future__ import annotations
 
 import asyncio
 import threading
+from _thread import get_ident as _get_ident
 from typing import Callable, Iterator, List, Optional, Union
 
 from . import _abi
@@ -29,7 +37,11 @@ _DURABILITIES = {
 }
 
 _get = lib.skvpy_get
+_reader_get = lib.skvpy_reader_get
+_BUSY = lib.SKVPY_BUSY  # the reader cannot serve this get: take the lock
 _txn_set = lib.skv_txn_set
+# Txn._owner before a reader exists (thread idents are larger) and once it is gone for good
+_NO_GET, _ONE_GET, _NO_READER = 0, 1, -1
 _unpack = ffi.unpack
 
 
@@ -73,7 +85,10 @@ class Txn:
     transaction raise ``skv.ClosedError``.
     """
 
-    __slots__ = ("_h", "_db", "_lock", "_acquire", "_release", "_mode", "_ended", "_s", "_orphans", "__weakref__")
+    __slots__ = (
+        "_h", "_db", "_lock", "_acquire", "_release", "_mode", "_ended", "_s", "_orphans",
+        "_r", "_view", "_owner", "__weakref__",
+    )
 
     def __init__(self, db, handle, mode: str):
         self._h = handle
@@ -87,6 +102,9 @@ class Txn:
         self._ended = False
         self._s = None  # Scratch, made at the first call that needs it
         self._orphans: List = []  # iterator handles whose owner was collected while locked
+        self._r = None  # skvpy_reader of the thread that owns it, while it is not shared
+        self._view = None  # a buffer over the reader's value
+        self._owner = _NO_GET  # _NO_GET, _ONE_GET, the reader's thread, or _NO_READER
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -105,17 +123,37 @@ class Txn:
         return self._ended or self._h is None
 
     def _handle(self):
+        """The handle, for a call into the engine made with the lock held."""
         h = self._h
         if h is None:
             raise closed("transaction")
+        if self._owner > _ONE_GET and self._owner != _get_ident():
+            self._share()
         return h
+
+    def _guard(self, _ident=_get_ident) -> None:
+        """Before a call into the engine made with the lock held: when a thread other than
+        the reader's owner makes it, the reader is shared first. (No module globals: a
+        cursor collected late at interpreter exit calls it.)"""
+        if self._owner > 1 and self._owner != _ident():  # 1: _ONE_GET
+            self._share()
+
+    _reader_share = lib.skvpy_reader_share
+
+    def _share(self) -> None:
+        r, self._r = self._r, None
+        self._owner = -1  # _NO_READER
+        self._reader_share(r)  # returns once the owner is out of the engine
 
     def close(self) -> None:
         """Rolls back if still open and releases the transaction; its iterators raise
         ``skv.ClosedError`` afterwards. Closing twice is a no-op."""
         with self._lock:
+            self._guard()
             h, self._h = self._h, None
             self._ended = True
+            self._r = None
+            self._owner = _NO_READER
             self._free_orphans()
             if h is not None:
                 lib.skv_txn_free(h)
@@ -159,6 +197,18 @@ class Txn:
         """The value of key as the transaction sees it, or None when absent."""
         if key.__class__ is not bytes:
             key = as_bytes(key)
+        r = self._r
+        if r is not None:  # without the lock, through the reader this thread may own
+            n = _reader_get(r, key, len(key))
+            if n >= 0:
+                return self._view[:n]
+            if n == _NOTFOUND:
+                return None
+            if n != _BUSY:
+                raise fail(n)
+        return self._get_locked(key)
+
+    def _get_locked(self, key: bytes) -> Optional[bytes]:
         s = self._s
         if s is None:
             s = self._scratch()
@@ -167,6 +217,18 @@ class Txn:
             h = self._h
             if h is None:
                 raise closed("transaction")
+            owner = self._owner
+            if owner > _ONE_GET:
+                if owner != _get_ident():
+                    self._share()
+            elif owner == _ONE_GET:  # the second get: this thread takes a reader
+                r = ffi.new("skvpy_reader *")
+                lib.skvpy_reader_init(r, h)
+                self._view = ffi.buffer(r.data)
+                self._owner = _get_ident()
+                self._r = r
+            elif owner == _NO_GET:
+                self._owner = _ONE_GET
             n = _get(h, key, len(key), s.get_out)
             if n >= 0:
                 return s.get_view[:n] if n <= GET_BUFFER else _unpack(s.get_out.big, n)
@@ -187,6 +249,8 @@ class Txn:
             h = self._h
             if h is None:
                 raise closed("transaction")
+            if self._owner > _ONE_GET and self._owner != _get_ident():
+                self._share()
             rc = _txn_set(h, key, len(key), value, len(value))
             if rc:
                 raise fail(rc)

@@ -224,6 +224,32 @@ def test_range_reads_in_batches(db, monkeypatch):
         assert [k for k, _ in back[:2]] == [b"009999", b"009998"] and len(back) == 3000
 
 
+def test_range_batch_formats_are_reused_only_when_equal(db, monkeypatch):
+    import skv._cursor as cursor_mod
+
+    fill(db, [(b"k%03d" % i, b"v%02d" % (i % 100)) for i in range(200)] + [(b"z", b"long value")])
+    compiled = []
+    real = cursor_mod._Struct
+
+    def counting(fmt):
+        compiled.append(fmt)
+        return real(fmt)
+
+    monkeypatch.setattr(cursor_mod, "_Struct", counting)
+    want = [(b"k%03d" % i, b"v%02d" % (i % 100)) for i in range(200)]
+    with db.begin() as txn:
+        for _ in range(3):  # one format, compiled once
+            assert list(txn.range(limit=100)) == want[:100]
+        assert len(compiled) == 1
+        assert list(txn.range(b"k150", limit=100)) == want[150:] + [(b"z", b"long value")]
+        assert list(txn.range(b"k150", b"k160")) == want[150:160]  # a prefix of the last one
+        assert list(txn.range(b"k150", b"k160", keys_only=True)) == [k for k, _ in want[150:160]]
+        assert list(txn.range(b"k100", limit=10)) == want[100:110]
+        assert len(compiled) == 5
+        assert txn.cursor(b"k000").read_batch(100) == want[:100]  # the first format again
+        assert len(compiled) == 6
+
+
 def test_range_sees_own_writes_at_call_time(db):
     fill(db, [(b"a", b"1"), (b"c", b"3")])
     with db.begin() as txn:

@@ -237,6 +237,94 @@ def test_threads_share_one_transaction(db):
         assert len(list(txn.range(b"w", b"x"))) == 900
 
 
+def test_gets_of_one_thread_skip_the_lock(db):
+    fill(db, [(b"k%d" % i, b"v%d" % i) for i in range(10)] + [(b"big", b"b" * 5000), (b"empty", b"")])
+    txn = db.begin()
+    got = []
+    owns, locked = threading.Event(), threading.Event()
+
+    def owner():
+        got.append(txn.get(b"k1"))  # the first get takes the lock, the second makes the reader
+        got.append(txn.get(b"k2"))
+        owns.set()
+        locked.wait()
+        got.extend([txn.get(b"k3"), txn.get(b"nope"), txn.get("k4"), txn.get(b"empty")])
+
+    t = threading.Thread(target=owner)
+    t.start()
+    owns.wait()
+    with txn._lock:  # as if another thread were inside a call on the transaction
+        locked.set()
+        t.join(10)
+        finished = not t.is_alive()
+    t.join()
+    assert finished  # its gets after the second did not wait for the lock
+    assert got == [b"v1", b"v2", b"v3", None, b"v4", b""]
+    assert txn._owner == t.ident and txn._r is not None
+    assert txn.get(b"k5") == b"v5"  # another thread: it shares the reader, then takes the lock
+    assert txn._r is None and txn._owner == -1
+    txn.close()
+
+
+def test_reader_owner_reads_long_values_and_errors(db):
+    fill(db, [(b"big", b"b" * 5000), (b"k", b"v")])
+    txn = db.begin()
+    assert [txn.get(b"k"), txn.get(b"k")] == [b"v", b"v"]
+    assert txn._owner == threading.get_ident()
+    assert txn.get(b"big") == b"b" * 5000  # longer than the reader's buffer: read under the lock
+    txn.set(b"own", b"write")
+    assert txn.get(b"own") == b"write"
+    assert txn._owner == threading.get_ident()  # its own calls keep the reader
+    txn.commit()
+    with pytest.raises(skv.ClosedError):
+        txn.get(b"k")
+    txn.close()
+    with pytest.raises(skv.ClosedError):
+        txn.get(b"k")
+    with db.begin("write_only") as wo:
+        for _ in range(3):
+            with pytest.raises(skv.WriteOnlyError):
+                wo.get(b"k")
+
+
+@pytest.mark.parametrize("call", ["get", "set", "range", "cursor"])
+def test_reader_shared_while_its_owner_reads(db, call):
+    n = 400
+    fill(db, [(b"k%04d" % i, b"v%04d" % i) for i in range(n)])
+    for _ in range(10):
+        txn = db.begin()
+        assert [txn.get(b"k0000"), txn.get(b"k0001")] == [b"v0000", b"v0001"]  # the reader
+        errors = []
+        go = threading.Event()
+
+        def other():
+            go.wait()
+            try:
+                for i in range(0, n, 7):
+                    if call == "get":
+                        assert txn.get(b"k%04d" % i) == b"v%04d" % i
+                    elif call == "set":
+                        txn.set(b"w%04d" % i, b"x")
+                    elif call == "range":
+                        assert list(txn.range(b"k%04d" % i, limit=2))[0] == (b"k%04d" % i, b"v%04d" % i)
+                    else:
+                        with txn.cursor(b"k%04d" % i) as cur:
+                            assert cur.first() and cur.item() == (b"k%04d" % i, b"v%04d" % i)
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        t = threading.Thread(target=other)
+        t.start()
+        go.set()
+        mine = [txn.get(b"k%04d" % i) for i in range(n)]
+        t.join()
+        assert errors == []
+        assert mine == [b"v%04d" % i for i in range(n)]
+        assert txn._r is None and txn._owner == -1  # the other thread's first call shared it
+        assert txn.get(b"k0399") == b"v0399"
+        txn.close()
+
+
 def test_close_waits_for_calls_on_other_threads(tmp_path):
     db = skv.open(tmp_path / "db")
     fill(db, [(b"k%06d" % i, b"v" * 100) for i in range(100_000)])
