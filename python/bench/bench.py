@@ -56,14 +56,17 @@ class SkvStore:
                     raise AssertionError(k)
 
     def get_c_loop(self, keys):
-        """The same gets as bare calls of the C function (engine + cffi), without the
-        package's Python code: the difference to get_loop is what the package adds."""
-        from skv._skv import ffi, lib
+        """The same gets as bare calls of the C function txn.get() makes (engine + cffi),
+        without the package's Python code: the difference to get_loop is what the package
+        adds."""
+        from skv._skv import lib
 
         with self.db.begin("read_only") as txn:
-            h, out, get = txn._h, ffi.new("skvpy_get_out *"), lib.skvpy_get
+            txn.get(keys[0])
+            txn.get(keys[0])  # the second get gives this thread the transaction's reader
+            r, get = txn._r, lib.skvpy_reader_get
             for k in keys:
-                get(h, k, len(k), out)
+                get(r, k, len(k))
 
     def set_loop(self, keys):
         begin = self.db.begin
