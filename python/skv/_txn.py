@@ -127,8 +127,7 @@ class Txn:
         h = self._h
         if h is None:
             raise closed("transaction")
-        if self._owner > _ONE_GET and self._owner != _get_ident():
-            self._share()
+        self._guard()
         return h
 
     def _guard(self, _ident=_get_ident) -> None:
@@ -249,7 +248,7 @@ class Txn:
             h = self._h
             if h is None:
                 raise closed("transaction")
-            if self._owner > _ONE_GET and self._owner != _get_ident():
+            if self._owner > _ONE_GET and self._owner != _get_ident():  # _guard(), inlined
                 self._share()
             rc = _txn_set(h, key, len(key), value, len(value))
             if rc:
