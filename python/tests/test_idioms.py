@@ -238,7 +238,8 @@ def test_threads_share_one_transaction(db):
 
 
 def test_gets_of_one_thread_skip_the_lock(db):
-    fill(db, [(b"k%d" % i, b"v%d" % i) for i in range(10)] + [(b"big", b"b" * 5000), (b"empty", b"")])
+    fill(db, [(b"k%d" % i, b"v%d" % i) for i in range(10)])
+    fill(db, [(b"big", b"b" * 5000), (b"empty", b"")])
     txn = db.begin()
     got = []
     owns, locked = threading.Event(), threading.Event()
@@ -306,7 +307,8 @@ def test_reader_shared_while_its_owner_reads(db, call):
                     elif call == "set":
                         txn.set(b"w%04d" % i, b"x")
                     elif call == "range":
-                        assert list(txn.range(b"k%04d" % i, limit=2))[0] == (b"k%04d" % i, b"v%04d" % i)
+                        first = list(txn.range(b"k%04d" % i, limit=2))[0]
+                        assert first == (b"k%04d" % i, b"v%04d" % i)
                     else:
                         with txn.cursor(b"k%04d" % i) as cur:
                             assert cur.first() and cur.item() == (b"k%04d" % i, b"v%04d" % i)
