@@ -231,6 +231,9 @@ static int rst_stage(skv_db *db, RstStage *st, const char *src, SkvVersionSet *c
         for (size_t i = 0; !rc && i < cv->nfiles[l]; i++)
             rc = rst_stage_table(db, st, src, l, cv->files[l][i]);
     skv__version_unref(cv);
+    /* values the log replay separates go to a new value-log file, not to one of the old
+     * database's, which then all become collectable after the switch */
+    if (!rc) rc = skv__db_vlog_seal(db);
     if (!rc) rc = rst_stage_log(db, st, src, skv__vset_log_number(cvs));
     if (!rc && (st->nstaged || st->vlog.nstaged)) rc = db->env->sync_dir(db->env, db->path);
 
