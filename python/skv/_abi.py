@@ -2,7 +2,7 @@
 
 The version, constants, error table and function names of the C ABI."""
 
-HEADER_SHA256 = "67ef996c28b6c8245df8eac01975260ce628743c47359adccb462bda488ba8cc"
+HEADER_SHA256 = "eb5c55a17213751f8cfb059977ddb01363a81f2803699f1bf0ce04cff65caf05"
 
 __version__ = "0.1.0"
 VERSION = (0, 1, 0)
