@@ -427,13 +427,13 @@ SKV_API int skv_restore(skv_db *db, const char *dir);
  * names the table, the key, the file and the offset); table and value-log files nothing
  * needs (orphans: listed, not counted as problems, since a crash, a compaction whose inputs a
  * reader held, or value-log collection not yet run leaves them and the database deletes
- * them); and every record of the log segments still needed. The state checked is that of one moment at the start of the call
- * (commits wait for that moment only: until a running flush or compaction has finished and
- * the state is taken). `report` (may be NULL) receives a readable text: one line per table and
- * log segment, a "problem: ..." line per problem, "orphan: ..." lines, "note: ..." lines for
- * harmless findings (a torn log tail the next open drops), and a summary line; free it with
- * skv_free. *report is set when the check ran (SKV_OK or the first problem's code), NULL
- * otherwise.
+ * them); and every record of the log segments still needed. The state checked is that of
+ * one moment at the start of the call (commits wait for that moment only: until a running
+ * flush or compaction has finished and the state is taken). `report` (may be NULL) receives
+ * a readable text: one line per table, value-log file and log segment, a "problem: ..." line
+ * per problem, "orphan: ..." lines, "note: ..." lines for harmless findings (a torn log tail
+ * the next open drops), and a summary line; free it with skv_free. *report is set when the
+ * check ran (SKV_OK or the first problem's code), NULL otherwise.
  * Returns SKV_OK when everything is intact; otherwise the code of the first problem, whose
  * text skv_errmsg() gives: SKV_ECORRUPT (damage), SKV_EIO (a file could not be read).
  * Errors (no check ran): SKV_EINVAL, SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check
