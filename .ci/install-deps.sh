@@ -131,14 +131,16 @@ fi
 node_deps
 
 # python_env <dir> <module>...: a virtual environment at <dir> in which every <module> (a
-# PyPI package of the same name) imports; creates and installs only what is missing.
+# PyPI package of the same name) imports; creates and installs only what is missing. The
+# check runs isolated (-I): from the checkout, the CMake directory build/ would otherwise pass
+# for the module `build`.
 python_env() {
     local dir=$1
     shift
     [ -x "$dir/bin/python" ] || python3 -m venv "$dir"
     local want=()
     for m in "$@"; do
-        "$dir/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$m') is None)" ||
+        "$dir/bin/python" -I -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$m') is None)" ||
             want+=("$m")
     done
     if [ "${#want[@]}" -eq 0 ]; then

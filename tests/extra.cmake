@@ -3,6 +3,8 @@
 #   - the ABI checks (label abi): abi_exports (the shared library exports exactly
 #     bindings/abi/skv.symbols, SONAME libskv.so.1, header/map/list agree) and abi_pkgconfig
 #     (install into a temporary prefix, build an outside program with pkg-config, run it);
+#   - tool_vlog (label tool): the `skv` tool on databases with a value log
+#     (tool/test_tool_vlog.sh);
 #   - the tsan label, added to every test whose name contains "concurrent" or "stress", so a
 #     ThreadSanitizer build can run just those with `ctest -L tsan`.
 
@@ -34,3 +36,11 @@ foreach(t IN LISTS skv_all_tests)
     set_tests_properties(${t} PROPERTIES LABELS "${skv_labels}")
   endif()
 endforeach()
+
+# The `skv` tool on databases with a value log (label tool): checkpoint, check, restore.
+if(TARGET skv_tool)
+  add_test(NAME tool_vlog
+           COMMAND ${SKV_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/tool/test_tool_vlog.sh
+                   $<TARGET_FILE:skv_tool>)
+  set_tests_properties(tool_vlog PROPERTIES LABELS tool TIMEOUT 120)
+endif()

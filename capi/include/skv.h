@@ -377,14 +377,15 @@ SKV_API int skv_txn_scan(skv_txn *txn, const void *lo, size_t lolen, const void 
 /* Writes a consistent copy of the database as of this call into directory `dir`: exactly
  * the transactions committed before the call started, none committed during it. `dir` must
  * not exist (it is created; its parent must exist) or must be an empty directory. Table files
- * are hard-linked (copied when `dir` is on another file system), the log and a manifest are
- * written, and every file and directory is fsynced; the directory's format marker is
+ * and the value-log files they reference are hard-linked (copied when `dir` is on another file
+ * system; the value-log file still being appended to is copied up to its size at the call),
+ * the log and a manifest are written, and every file and directory is fsynced; the
+ * directory's format marker is
  * written last, so a checkpoint cut short by a crash is refused by skv_restore (and skv_open
  * calls it damaged once it holds tables). The result opens with skv_open as a database of
  * its own and is the input of skv_restore. Writers are held only for a moment at the start;
  * reads and commits go on while the files are written. On failure whatever was written is
  * removed.
- * Not yet for a database with a value log (enable_vlog, or value-log files): SKV_ENOTSUP.
  * Errors: SKV_EINVAL (NULL, `dir` exists and is not an empty directory), SKV_NOTFOUND (the
  * parent of `dir` does not exist), SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check of
  * this database is running), SKV_EFATAL (the database is latched), SKV_EIO, SKV_ENOSPC,
@@ -400,12 +401,15 @@ SKV_API int skv_checkpoint(skv_db *db, const char *dir);
  * never conflict with anything committed before the restore, sequence numbers and timestamps
  * keep rising, and every transaction and iterator begun before the restore answers
  * SKV_ECLOSED to every call (its commit writes nothing and ends it). Commits wait while the
- * restore runs.
- * Not yet with a value log, in the database or in `dir` (value-log files): SKV_ENOTSUP.
+ * restore runs. A checkpoint with a value log is restored into any database (the value-log
+ * file numbers of both may coincide): its value-log files are copied in under new numbers,
+ * every record checked, and its tables that point into them are written anew; the database's
+ * old value-log files are deleted like its old tables.
  * Errors: SKV_EINVAL (NULL, `dir` is not a directory, is the database itself, or is not a
  * complete checkpoint: no format marker), SKV_NOTFOUND (`dir` does not exist), SKV_ELOCKED
  * (`dir` is open as a database), SKV_ECORRUPT (the checkpoint is damaged: its manifest, its
- * log, or a table missing, of the wrong size or with a damaged block; nothing was changed),
+ * log, a table missing, of the wrong size or with a damaged block, or a value-log file its
+ * tables need missing or with a damaged header or record; nothing was changed),
  * SKV_EVERSION (the checkpoint has a newer format), SKV_ECLOSED, SKV_EBUSY (a checkpoint,
  * restore or check of this database is running), SKV_EFATAL (latched before), SKV_EIO /
  * SKV_ENOSPC (before the switch: nothing was changed; when writing the switch record itself
@@ -417,16 +421,19 @@ SKV_API int skv_restore(skv_db *db, const char *dir);
  * (every record's checksum, and that it names the tables the database uses); every table it
  * names (present with the recorded size and metadata, every block's checksum, keys in order
  * within and across blocks, each block matching its index, the filter block); the levels
- * (level 0 newest first, deeper levels sorted and non-overlapping); table files the manifest
- * does not name (orphans: listed, not counted as problems, since a crash or a compaction whose
- * inputs a reader held leaves them and the database deletes them); and every record of the
- * log segments still needed. The state checked is that of one moment at the start of the call
- * (commits wait for that moment only: until a running flush or compaction has finished and
- * the state is taken). `report` (may be NULL) receives a readable text: one line per table and
- * log segment, a "problem: ..." line per problem, "orphan: ..." lines, "note: ..." lines for
- * harmless findings (a torn log tail the next open drops), and a summary line; free it with
- * skv_free. *report is set when the check ran (SKV_OK or the first problem's code), NULL
- * otherwise.
+ * (level 0 newest first, deeper levels sorted and non-overlapping); every value-log pointer
+ * of those tables (the value-log file exists with an intact header, the record lies inside it,
+ * its checksums are right, it holds the entry's key and the pointer's value length; a problem
+ * names the table, the key, the file and the offset); table and value-log files nothing
+ * needs (orphans: listed, not counted as problems, since a crash, a compaction whose inputs a
+ * reader held, or value-log collection not yet run leaves them and the database deletes
+ * them); and every record of the log segments still needed. The state checked is that of
+ * one moment at the start of the call (commits wait for that moment only: until a running
+ * flush or compaction has finished and the state is taken). `report` (may be NULL) receives
+ * a readable text: one line per table, value-log file and log segment, a "problem: ..." line
+ * per problem, "orphan: ..." lines, "note: ..." lines for harmless findings (a torn log tail
+ * the next open drops), and a summary line; free it with skv_free. *report is set when the
+ * check ran (SKV_OK or the first problem's code), NULL otherwise.
  * Returns SKV_OK when everything is intact; otherwise the code of the first problem, whose
  * text skv_errmsg() gives: SKV_ECORRUPT (damage), SKV_EIO (a file could not be read).
  * Errors (no check ran): SKV_EINVAL, SKV_ECLOSED, SKV_EBUSY (a checkpoint, restore or check

@@ -31,6 +31,9 @@ int skv__err(int code, const char *fmt, ...) SKV_PRINTF(2, 3);
 /* Clears the calling thread's message. */
 void skv__errmsg_clear(void);
 const char *skv__errmsg_get(void);
+/* A key as messages show it: its first 32 bytes, printable ASCII as is and other bytes as
+ * \xNN, "..." when longer; always NUL-terminated within cap (at least 1). */
+void skv__key_printable(char *out, size_t cap, const void *key, size_t klen);
 
 /* ---- coding (little-endian fixed width, LEB128 varints) ---- */
 

@@ -318,20 +318,25 @@ double skv__compact_score(const skv_db *db, const SkvVersion *v);
 /* ---- db_files.c ---- */
 /* One immutable data file a version needs. */
 typedef struct {
-    char name[32];            /* inside the database directory: "<20 digits>.sst" */
+    char name[32];            /* inside the database directory: "<20 digits>.sst" / ".vlog" */
     uint64_t number;          /* its file number */
-    uint64_t size;            /* bytes, as the manifest records them */
-    int level;                /* the level of a table */
+    uint64_t size;            /* a table's bytes as the manifest records them; a value-log
+                                 file's durable bytes (open database only, else 0) */
+    int level;                /* the level of a table (-1 for a value-log file) */
     const SkvFileMeta *table; /* a table's metadata (in the version), NULL for other files */
+    int vlog;                 /* a value-log file some table of the version references */
+    int appending;            /* a value-log file the writer still appends to (open database) */
+    uint64_t live;            /* a value-log file's record bytes the version's tables name */
 } SkvDataFile;
-/* Every immutable data file version v needs (its tables, level by level; the value log adds
- * its files here), in a malloc'ed array (*out NULL when there are none). Checkpoints copy
- * exactly these, the integrity check verifies them and reports any other as an orphan. */
-int skv__db_data_files(const SkvVersion *v, SkvDataFile **out, size_t *n);
-/* 1 when the database keeps a value log (enable_vlog, or value-log files from an earlier
- * open): checkpoints and restores refuse it (SKV_ENOTSUP) until they carry its files. */
-int skv__db_uses_vlog(skv_db *db);
-/* 1 and the number when name is a data file's name. */
+/* Every immutable data file version v needs: its tables, level by level, then the value-log
+ * files they reference (by number), in a malloc'ed array (*out NULL when there are none).
+ * The references come from vl (an open database's notes; its mutex is taken) or, with vl
+ * NULL, from the properties of each table in dir (a table that cannot be opened adds none).
+ * Checkpoints copy exactly these, the integrity check verifies them and reports any other as
+ * an orphan. */
+int skv__db_data_files(SkvEnv *env, const char *dir, const SkvVersion *v, SkvDbVlog *vl,
+                       SkvDataFile **out, size_t *n);
+/* 1 and the number when name is a data file's name (a table's or a value-log file's). */
 int skv__db_parse_data_name(const char *name, uint64_t *number);
 
 /* ---- db_maint.c, db_checkpoint.c, db_restore.c, db_check.c ---- */

@@ -4,9 +4,12 @@
  * the version in memory), every data file the manifest names (present, with the recorded
  * size and metadata, every block checksum and key order through skv__sst_verify), the level
  * invariants (level 0 newest first with disjoint sequence ranges, deeper levels sorted and
- * non-overlapping), data files the manifest does not name (orphans: listed, harmless), and
- * every record of the log segments still needed (checksums, record decoding, rising sequence
- * numbers). It reads only: the report lists every problem, the result names the first.
+ * non-overlapping), every value pointer of those tables (db_check_vlog.c: the value-log file
+ * exists, the record lies inside it, its header, checksums, key and value length are right),
+ * the value-log files the tables reference, data files the manifest does not name (orphans:
+ * listed, harmless), and every record of the log segments still needed (checksums, record
+ * decoding, rising sequence numbers). It reads only: the report lists every problem, the
+ * result names the first.
  *
  * An open database is checked as of one moment: with the commit pipeline held and background
  * work paused the view is captured, the directory listed and the manifest read back; then
@@ -18,22 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db/db.h"
-
-typedef struct {
-    SkvEnv *env;
-    const char *dir;
-    int mode; /* the log recovery mode the database opens with */
-    char *text;
-    size_t len, cap;
-    int oom;
-    int first_rc;
-    char first[512];
-    uint64_t problems, orphans, tables, blocks, entries, segments, records;
-    /* the log segment being replayed */
-    const char *seg;
-    uint64_t next_seq;
-} ChkCtx;
+#include "db/db_check.h"
+#include "db/db_vlog.h"
 
 static void chk_vappend(ChkCtx *c, const char *prefix, const char *fmt, va_list ap)
     SKV_PRINTF(3, 0);
@@ -60,8 +49,7 @@ static void chk_vappend(ChkCtx *c, const char *prefix, const char *fmt, va_list 
     c->text[c->len] = '\0';
 }
 
-static void chk_line(ChkCtx *c, const char *fmt, ...) SKV_PRINTF(2, 3);
-static void chk_line(ChkCtx *c, const char *fmt, ...) {
+void skv__chk_line(ChkCtx *c, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     chk_vappend(c, "", fmt, ap);
@@ -76,9 +64,7 @@ static void chk_note(ChkCtx *c, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Records a problem; the first one is what the check returns. */
-static void chk_problem(ChkCtx *c, int rc, const char *fmt, ...) SKV_PRINTF(3, 4);
-static void chk_problem(ChkCtx *c, int rc, const char *fmt, ...) {
+void skv__chk_problem(ChkCtx *c, int rc, const char *fmt, ...) {
     va_list ap;
     c->problems++;
     if (!c->first_rc) {
@@ -106,21 +92,23 @@ static int chk_cmp_u64(const void *a, const void *b) {
 
 /* ---- tables ---- */
 
-static void chk_sst_problem(void *ud, int rc) { chk_problem(ud, rc, "%s", skv__errmsg_get()); }
+static void chk_sst_problem(void *ud, int rc) { skv__chk_problem(ud, rc, "%s", skv__errmsg_get()); }
 
-/* The hook for value-log pointers: an entry whose value is kept in the value log must point
- * inside one of the version's data files. No entry kind of this format points outside its
- * table yet; the value log adds its pointer kind here. Any other kind is damage. */
+/* Each entry's kind; an entry whose value is kept in the value log must point at an intact
+ * record of the same key in one of the version's value-log files (db_check_vlog.c). Any other
+ * kind is damage. */
 static int chk_value_pointer(void *ud, const SkvSstEntry *e) {
     ChkCtx *c = ud;
     switch (e->kind) {
-    case SKV_KIND_DELETE:
-    case SKV_KIND_SOFT_DELETE:
     case SKV_KIND_VALUE:
-    case SKV_KIND_REPLACE: return SKV_OK;
+    case SKV_KIND_REPLACE:
+        if (e->vptr) skv__chk_vlog_pointer(c, e);
+        return SKV_OK;
+    case SKV_KIND_DELETE:
+    case SKV_KIND_SOFT_DELETE: return SKV_OK;
     default:
-        chk_problem(c, SKV_ECORRUPT, "entry with sequence %" PRIu64 " has unknown kind %d", e->seq,
-                    e->kind);
+        skv__chk_problem(c, SKV_ECORRUPT, "entry with sequence %" PRIu64 " has unknown kind %d",
+                         e->seq, e->kind);
         return SKV_OK;
     }
 }
@@ -147,8 +135,8 @@ static char *chk_data_file(ChkCtx *c, const SkvDataFile *d) {
     uint64_t size = 0;
     int rc = c->env->open(c->env, path, SKV_ENV_READ, &file);
     if (rc == SKV_NOTFOUND) {
-        chk_problem(c, SKV_ECORRUPT, "%s (level %d) named by the manifest is missing", path,
-                    d->level);
+        skv__chk_problem(c, SKV_ECORRUPT, "%s (level %d) named by the manifest is missing", path,
+                         d->level);
         free(path);
         return NULL;
     }
@@ -157,13 +145,13 @@ static char *chk_data_file(ChkCtx *c, const SkvDataFile *d) {
         c->env->close(file);
     }
     if (rc) {
-        chk_problem(c, rc, "%s", skv__errmsg_get());
+        skv__chk_problem(c, rc, "%s", skv__errmsg_get());
         free(path);
         return NULL;
     }
     if (size != d->size)
-        chk_problem(c, SKV_ECORRUPT, "%s has %" PRIu64 " bytes, the manifest records %" PRIu64,
-                    path, size, d->size);
+        skv__chk_problem(c, SKV_ECORRUPT, "%s has %" PRIu64 " bytes, the manifest records %" PRIu64,
+                         path, size, d->size);
     return path;
 }
 
@@ -174,19 +162,22 @@ static void chk_table(ChkCtx *c, const SkvDataFile *d, const char *path) {
     c->tables++;
     int rc = skv__sst_open(c->env, path, f->number, NULL, &r);
     if (rc) {
-        chk_problem(c, rc, "%s", skv__errmsg_get());
+        skv__chk_problem(c, rc, "%s", skv__errmsg_get());
         return;
     }
     const char *what = chk_meta_differs(f, skv__sst_props(r));
     if (what)
-        chk_problem(c, SKV_ECORRUPT, "table %s: the manifest's %s disagrees with the table", path,
-                    what);
+        skv__chk_problem(c, SKV_ECORRUPT, "table %s: the manifest's %s disagrees with the table",
+                         path, what);
     SkvSstVerify v = {.problem = chk_sst_problem, .entry = chk_value_pointer, .ud = c};
+    skv__chk_vlog_table_begin(c, path);
     if (skv__sst_verify(r, &v) == SKV_ENOMEM) c->oom = 1;
+    skv__chk_vlog_table_end(c, skv__sst_props(r));
     c->blocks += v.blocks;
     c->entries += v.entries;
-    chk_line(c, "table %s (level %d): %" PRIu64 " bytes, %" PRIu64 " blocks, %" PRIu64 " entries",
-             d->name, d->level, skv__sst_props(r)->size, v.blocks, v.entries);
+    skv__chk_line(c,
+                  "table %s (level %d): %" PRIu64 " bytes, %" PRIu64 " blocks, %" PRIu64 " entries",
+                  d->name, d->level, skv__sst_props(r)->size, v.blocks, v.entries);
     skv__sst_close(r);
 }
 
@@ -198,40 +189,46 @@ static void chk_levels(ChkCtx *c, const SkvVersion *v) {
             const SkvFileMeta *f = v->files[l][i], *p = i ? v->files[l][i - 1] : NULL;
             if (skv__key_cmp(f->smallest, f->smallest_len, f->largest, f->largest_len) > 0 ||
                 f->min_seq > f->max_seq)
-                chk_problem(c, SKV_ECORRUPT,
-                            "level %d: table %" PRIu64 " has its smallest key after its largest", l,
-                            f->number);
+                skv__chk_problem(c, SKV_ECORRUPT,
+                                 "level %d: table %" PRIu64
+                                 " has its smallest key after its largest",
+                                 l, f->number);
             if (!p) continue;
             if (l == 0 && p->min_seq <= f->max_seq)
-                chk_problem(c, SKV_ECORRUPT,
-                            "level 0: table %" PRIu64 " (sequences %" PRIu64 "..%" PRIu64
-                            ") is listed before table %" PRIu64 " (sequences %" PRIu64 "..%" PRIu64
-                            ") but is not newer",
-                            p->number, p->min_seq, p->max_seq, f->number, f->min_seq, f->max_seq);
+                skv__chk_problem(c, SKV_ECORRUPT,
+                                 "level 0: table %" PRIu64 " (sequences %" PRIu64 "..%" PRIu64
+                                 ") is listed before table %" PRIu64 " (sequences %" PRIu64
+                                 "..%" PRIu64 ") but is not newer",
+                                 p->number, p->min_seq, p->max_seq, f->number, f->min_seq,
+                                 f->max_seq);
             if (l > 0 &&
                 skv__key_cmp(p->largest, p->largest_len, f->smallest, f->smallest_len) >= 0)
-                chk_problem(c, SKV_ECORRUPT,
-                            "level %d: tables %" PRIu64 " and %" PRIu64
-                            " overlap or are out of order",
-                            l, p->number, f->number);
+                skv__chk_problem(c, SKV_ECORRUPT,
+                                 "level %d: tables %" PRIu64 " and %" PRIu64
+                                 " overlap or are out of order",
+                                 l, p->number, f->number);
         }
 }
 
-/* The levels, then every data file of the version (skv__db_data_files): present with its
- * recorded size, and a table also in full. */
-static void chk_version(ChkCtx *c, const SkvVersion *v) {
+/* The levels, then every data file of the version (skv__db_data_files): a table present with
+ * its recorded size and in full (its value pointers too), then the value-log files the tables
+ * reference. vl: the open database's value-log notes (NULL: from the tables' properties). */
+static void chk_version(ChkCtx *c, const SkvVersion *v, SkvDbVlog *vl) {
     chk_levels(c, v);
     SkvDataFile *files;
     size_t n;
-    if (skv__db_data_files(v, &files, &n)) {
+    if (skv__db_data_files(c->env, c->dir, v, vl, &files, &n)) {
         c->oom = 1;
         return;
     }
     for (size_t i = 0; i < n; i++) {
+        if (files[i].vlog) continue;
         char *path = chk_data_file(c, &files[i]);
         if (path && files[i].table) chk_table(c, &files[i], path);
         free(path);
     }
+    for (size_t i = 0; i < n; i++)
+        if (files[i].vlog) skv__chk_vlog_file(c, &files[i]);
     free(files);
 }
 
@@ -246,8 +243,8 @@ static void chk_orphans(ChkCtx *c, char **names, size_t n, const uint64_t *known
         if (skv__db_parse_data_name(names[i], &num) &&
             !bsearch(&num, known, nknown, sizeof *known, chk_cmp_u64)) {
             c->orphans++;
-            chk_line(c, "orphan: %s/%s is not named by the manifest (the database deletes it)",
-                     c->dir, names[i]);
+            skv__chk_line(c, "orphan: %s/%s is not named by the manifest (the database deletes it)",
+                          c->dir, names[i]);
         }
 }
 
@@ -295,16 +292,18 @@ static void chk_segment(ChkCtx *c, const char *wal_dir, uint64_t number, int las
     if (rc == SKV_ENOMEM)
         c->oom = 1;
     else if (rc)
-        chk_problem(c, rc, "%s", skv__errmsg_get());
+        skv__chk_problem(c, rc, "%s", skv__errmsg_get());
     else if (limit != UINT64_MAX && valid_end < limit)
-        chk_problem(c, SKV_ECORRUPT, "%s: damaged at offset %" PRIu64 ", inside committed records",
-                    path, valid_end);
+        skv__chk_problem(c, SKV_ECORRUPT,
+                         "%s: damaged at offset %" PRIu64 ", inside committed records", path,
+                         valid_end);
     else if (limit == UINT64_MAX && valid_end < size)
         chk_note(c,
                  "%s: torn tail: the %" PRIu64 " bytes after offset %" PRIu64
                  " are dropped at the next open",
                  path, size - valid_end, valid_end);
-    chk_line(c, "log %s: %" PRIu64 " records", path + strlen(wal_dir) + 1, c->records - before);
+    skv__chk_line(c, "log %s: %" PRIu64 " records", path + strlen(wal_dir) + 1,
+                  c->records - before);
     free(path);
     c->seg = NULL;
 }
@@ -315,11 +314,11 @@ static void chk_log_dir(ChkCtx *c, const char *wal_dir, uint64_t log_number) {
     size_t n;
     int rc = c->env->list(c->env, wal_dir, &names, &n);
     if (rc == SKV_NOTFOUND) {
-        chk_problem(c, SKV_ECORRUPT, "%s: the log directory is missing", wal_dir);
+        skv__chk_problem(c, SKV_ECORRUPT, "%s: the log directory is missing", wal_dir);
         return;
     }
     if (rc) {
-        chk_problem(c, rc, "%s", skv__errmsg_get());
+        skv__chk_problem(c, rc, "%s", skv__errmsg_get());
         return;
     }
     uint64_t *nums = malloc((n ? n : 1) * sizeof *nums);
@@ -347,12 +346,14 @@ static void chk_log_dir(ChkCtx *c, const char *wal_dir, uint64_t log_number) {
 /* ---- the result ---- */
 
 static int chk_finish(ChkCtx *c, char **report) {
-    chk_line(c,
-             "%" PRIu64 " tables, %" PRIu64 " blocks, %" PRIu64 " entries, %" PRIu64
-             " log segments, %" PRIu64 " records: %s%" PRIu64 " problem%s, %" PRIu64 " orphan%s",
-             c->tables, c->blocks, c->entries, c->segments, c->records,
-             c->problems ? "" : "clean, ", c->problems, c->problems == 1 ? "" : "s", c->orphans,
-             c->orphans == 1 ? "" : "s");
+    skv__chk_vlog_free(c);
+    skv__chk_line(c,
+                  "%" PRIu64 " tables, %" PRIu64 " blocks, %" PRIu64 " entries, %" PRIu64
+                  " value-log files, %" PRIu64 " value pointers, %" PRIu64 " log segments, %" PRIu64
+                  " records: %s%" PRIu64 " problem%s, %" PRIu64 " orphan%s",
+                  c->tables, c->blocks, c->entries, c->vlog_files, c->pointers, c->segments,
+                  c->records, c->problems ? "" : "clean, ", c->problems,
+                  c->problems == 1 ? "" : "s", c->orphans, c->orphans == 1 ? "" : "s");
     if (c->oom) {
         free(c->text);
         return skv__err(SKV_ENOMEM, "skv_check: out of memory");
@@ -369,9 +370,9 @@ static int chk_finish(ChkCtx *c, char **report) {
 /* The format marker's state (rc and message of skv__db_read_format). */
 static void chk_format(ChkCtx *c, int rc, const char *msg) {
     if (rc == SKV_NOTFOUND)
-        chk_problem(c, SKV_ECORRUPT, "%s/FORMAT: missing", c->dir);
+        skv__chk_problem(c, SKV_ECORRUPT, "%s/FORMAT: missing", c->dir);
     else if (rc)
-        chk_problem(c, rc, "%s", msg);
+        skv__chk_problem(c, rc, "%s", msg);
 }
 
 int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, char **report) {
@@ -407,20 +408,20 @@ int skv__db_check_dir(SkvEnv *env, const char *dir, const SkvDbOptions *opt, cha
         free(cur_path);
         return rc;
     }
-    chk_line(&c, "check of %s", dir);
+    skv__chk_line(&c, "check of %s", dir);
     chk_format(&c, format_rc, format_msg);
     SkvVersionSet *vs = NULL;
     if (format_rc == SKV_EVERSION) {
         /* a newer format: nothing else can be read */
     } else if ((rc = skv__vset_load(env, dir, opt->level_count, &vs))) {
-        chk_problem(&c, rc, "%s", skv__errmsg_get());
+        skv__chk_problem(&c, rc, "%s", skv__errmsg_get());
     } else {
         SkvVersion *v = skv__vset_current(vs);
-        chk_version(&c, v);
+        chk_version(&c, v, NULL);
         SkvDataFile *files = NULL;
         size_t nfiles = 0;
         uint64_t *known = NULL;
-        if (skv__db_data_files(v, &files, &nfiles) ||
+        if (skv__db_data_files(env, dir, v, NULL, &files, &nfiles) ||
             !(known = malloc((nfiles ? nfiles : 1) * sizeof *known))) {
             c.oom = 1;
         } else {
@@ -451,10 +452,10 @@ static void chk_manifest_agrees(ChkCtx *c, const SkvVersion *mem, SkvVersionSet 
             same = d->files[l][i]->number == mem->files[l][i]->number &&
                    d->files[l][i]->size == mem->files[l][i]->size;
         if (!same)
-            chk_problem(c, SKV_ECORRUPT,
-                        "level %d: the manifest on disk names other tables than the open "
-                        "database uses",
-                        l);
+            skv__chk_problem(c, SKV_ECORRUPT,
+                             "level %d: the manifest on disk names other tables than the open "
+                             "database uses",
+                             l);
     }
     skv__version_unref(d);
 }
@@ -478,19 +479,20 @@ int skv__db_check(skv_db *db, char **report) {
     snprintf(format_msg, sizeof format_msg, "%s", skv__errmsg_get());
     int disk_rc = skv__vset_load(db->env, db->path, db->opt.level_count, &disk);
     if (disk_rc) snprintf(disk_msg, sizeof disk_msg, "%s", skv__errmsg_get());
-    if (!(rc = skv__db_live_numbers(db, &known, &nknown)))
+    if (!(rc = skv__db_live_numbers(db, &known, &nknown)) &&
+        !(rc = skv__db_vlog_live_files(db, &known, &nknown)))
         rc = db->env->list(db->env, db->path, &names, &n);
     skv__bg_resume(db);
     skv__commit_release(db);
 
     if (!rc) {
-        chk_line(&c, "check of %s (open)", db->path);
+        skv__chk_line(&c, "check of %s (open)", db->path);
         chk_format(&c, format_rc, format_msg);
         if (disk_rc)
-            chk_problem(&c, disk_rc, "%s", disk_msg);
+            skv__chk_problem(&c, disk_rc, "%s", disk_msg);
         else
             chk_manifest_agrees(&c, cap.view->version, disk);
-        chk_version(&c, cap.view->version);
+        chk_version(&c, cap.view->version, db->vlog);
         chk_orphans(&c, names, n, known, nknown);
         for (uint64_t w = cap.first_wal; w <= cap.last_wal; w++)
             chk_segment(&c, db->wal_dir, w, w == cap.last_wal,

@@ -65,14 +65,20 @@ static int ckpt_prepare_dir(SkvEnv *env, const char *dir, int *created) {
     return SKV_OK;
 }
 
-/* Links (or copies) every data file of the captured version into dir. */
+/* Links (or copies) every data file of the captured version into dir; the value-log file
+ * still being appended to is copied up to its durable size. */
 static int ckpt_data_files(skv_db *db, const SkvVersion *v, const char *dir) {
     SkvDataFile *files;
     size_t n;
-    int rc = skv__db_data_files(v, &files, &n);
+    int rc = skv__db_data_files(db->env, db->path, v, db->vlog, &files, &n);
     for (size_t i = 0; !rc && i < n; i++) {
         char *from = ckpt_join(db->path, files[i].name), *to = ckpt_join(dir, files[i].name);
-        rc = from && to ? skv__env_link_or_copy(db->env, from, to, NULL) : SKV_ENOMEM;
+        if (!from || !to)
+            rc = SKV_ENOMEM;
+        else if (files[i].appending)
+            rc = skv__env_copy_file(db->env, from, to, files[i].size);
+        else
+            rc = skv__env_link_or_copy(db->env, from, to, NULL);
         free(from);
         free(to);
     }
@@ -97,7 +103,26 @@ static int ckpt_log(skv_db *db, const SkvCapture *c, const char *wal_dir) {
     return rc ? rc : db->env->sync_dir(db->env, wal_dir);
 }
 
-/* A manifest (and CURRENT) in dir naming exactly the captured version's tables. */
+/* Makes the edit's next file number pass every data file the checkpoint holds (the tables'
+ * and the value-log files'), so that the checkpoint never hands one out again. */
+static int ckpt_next_file(skv_db *db, const SkvVersion *v, SkvVersionSet *vs,
+                          SkvVersionEdit *edit) {
+    SkvDataFile *files;
+    size_t n;
+    int rc = skv__db_data_files(db->env, db->path, v, db->vlog, &files, &n);
+    edit->has_next_file = 1;
+    edit->next_file = 1;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (files[i].number >= edit->next_file) {
+            edit->next_file = files[i].number + 1;
+            skv__vset_mark_file_number_used(vs, files[i].number);
+        }
+    free(files);
+    return rc;
+}
+
+/* A manifest (and CURRENT) in dir naming exactly the captured version's tables; the numbers
+ * of its value-log files are marked used. */
 static int ckpt_manifest(skv_db *db, const SkvCapture *c, const char *dir) {
     SkvVersionSet *vs = NULL;
     const SkvVersion *v = c->view->version;
@@ -110,6 +135,7 @@ static int ckpt_manifest(skv_db *db, const SkvCapture *c, const char *dir) {
             /* the manifest's own number comes after every table's */
             skv__vset_mark_file_number_used(vs, v->files[l][i]->number);
         }
+    if (!rc) rc = ckpt_next_file(db, v, vs, &edit);
     edit.has_log_number = edit.has_last_seq = edit.has_last_ts = 1;
     edit.log_number = c->first_wal;
     edit.last_seq = c->seq;
@@ -165,20 +191,7 @@ static void ckpt_cleanup(SkvEnv *env, const char *dir, int created) {
     skv__err(SKV_OK, "%s", msg);
 }
 
-int skv__db_uses_vlog(skv_db *db) {
-    uint64_t files = 0;
-    if (db->opt.enable_vlog) return 1;
-    if (skv__db_vlog_property(db, "vlog-files", &files) != SKV_OK) skv__errmsg_clear();
-    return files > 0;
-}
-
 int skv__db_checkpoint(skv_db *db, const char *dir) {
-    /* the value log's files are not carried by checkpoints yet: refuse rather than copy
-     * tables whose values would be missing */
-    if (skv__db_uses_vlog(db))
-        return skv__err(SKV_ENOTSUP,
-                        "skv_checkpoint: a database with a value log (enable_vlog, or value-log "
-                        "files) cannot be checkpointed yet");
     int rc = skv__db_maint_begin(db, "skv_checkpoint");
     if (rc) return rc;
     SkvCapture c = {0};

@@ -16,11 +16,17 @@
  * and counts a restore: transactions and iterators begun before it answer SKV_ECLOSED.
  * Sequence numbers and timestamps continue from the larger of the database's and the
  * checkpoint's, so they never go backwards.
+ *
+ * A checkpoint with a value log: its value-log numbers may be live here, so its value-log
+ * files are staged under fresh numbers (checked whole) and its tables that point into them
+ * are written anew with translated pointers (db_restore_vlog.c); they are staged files like
+ * the others, and the old value-log files are strays after the switch.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "db/db.h"
+#include "db/db_vlog.h"
 
 typedef struct {
     SkvVersionEdit edit; /* every live table out, every staged one in */
@@ -31,7 +37,8 @@ typedef struct {
     SkvWalWriter *w;
     SkvMemtable *mem; /* the new active memtable */
     SkvOracle *oracle;
-    SkvView *view; /* allocated before the switch so that it cannot fail after it */
+    SkvView *view;   /* allocated before the switch so that it cannot fail after it */
+    SkvRstVlog vlog; /* the checkpoint's value-log files under their new numbers */
 } RstStage;
 
 static char *rst_join(const char *dir, const char *name) {
@@ -43,23 +50,6 @@ static char *rst_join(const char *dir, const char *name) {
 
 /* The source must be a complete checkpoint (or a closed database) other than this one; its
  * lock is taken when it has one (SKV_ELOCKED while it is open). */
-/* 1 when directory dir holds a value-log file ("<number>.vlog"). */
-static int rst_has_vlog_files(SkvEnv *env, const char *dir) {
-    char **names;
-    size_t n;
-    int found = 0;
-    if (env->list(env, dir, &names, &n) != SKV_OK) {
-        skv__errmsg_clear();
-        return 0;
-    }
-    for (size_t i = 0; i < n && !found; i++) {
-        size_t len = strlen(names[i]);
-        found = len > 5 && strcmp(names[i] + len - 5, ".vlog") == 0;
-    }
-    skv__env_free_list(names, n);
-    return found;
-}
-
 static int rst_check_source(skv_db *db, const char *src, SkvFileLock **lock) {
     SkvEnv *env = db->env;
     int is_dir = 0;
@@ -83,11 +73,6 @@ static int rst_check_source(skv_db *db, const char *src, SkvFileLock **lock) {
     if (rc == SKV_NOTFOUND)
         return skv__err(SKV_EINVAL, "skv_restore: %s is not a complete checkpoint (no FORMAT)",
                         src);
-    if (!rc && (skv__db_uses_vlog(db) || rst_has_vlog_files(env, src)))
-        rc = skv__err(SKV_ENOTSUP,
-                      "skv_restore: value-log files (in the database or in %s) cannot be "
-                      "restored yet",
-                      src);
     return rc;
 }
 
@@ -114,8 +99,37 @@ static void rst_verify_problem(void *ud, int rc) {
     }
 }
 
-/* Links one table of the checkpoint in under a new number and checks it whole (the size its
- * manifest records, every block): a damaged checkpoint is refused before anything changes. */
+/* A checkpoint table whole: the size its manifest records, every block. */
+static int rst_check_table(SkvSstReader *r, const SkvFileMeta *f, const char *from) {
+    if (skv__sst_props(r)->size != f->size)
+        return skv__err(SKV_ECORRUPT,
+                        "skv_restore: table %s has %llu bytes, its manifest says %llu", from,
+                        (unsigned long long)skv__sst_props(r)->size, (unsigned long long)f->size);
+    int first = SKV_OK;
+    SkvSstVerify v = {.problem = rst_verify_problem, .ud = &first};
+    int vrc = skv__sst_verify(r, &v);
+    return first ? first : vrc;
+}
+
+/* A checkpoint table with value pointers, checked whole, written anew as table `number`
+ * with its pointers translated (db_restore_vlog.c). */
+static int rst_rewrite_table(skv_db *db, RstStage *st, const char *src, int level,
+                             const SkvFileMeta *f, SkvSstReader *r, const char *from,
+                             uint64_t number) {
+    SkvSstProps p;
+    int rc = rst_check_table(r, f, from);
+    if (!rc) rc = skv__rst_vlog_table(db, &st->vlog, src, from, r, level, number, &p);
+    if (rc) return rc;
+    SkvFileMeta m = skv__db_file_meta(number, &p);
+    rc = skv__edit_add(&st->edit, level, &m); /* copies the keys */
+    if (!rc) rc = skv__db_vlog_note_table(db, number, p.vrefs, p.nvrefs);
+    skv__sst_props_free(&p);
+    return rc;
+}
+
+/* Brings one table of the checkpoint in under a new number, checked whole (a damaged
+ * checkpoint is refused before anything changes): linked (or copied), or written anew when it
+ * points into the value log. */
 static int rst_stage_table(skv_db *db, RstStage *st, const char *src, int level,
                            const SkvFileMeta *f) {
     char name[32];
@@ -123,20 +137,22 @@ static int rst_stage_table(skv_db *db, RstStage *st, const char *src, int level,
     uint64_t number = skv__vset_new_file_number(db->vset);
     char *from = rst_join(src, name), *to = skv__db_table_path(db, number);
     int rc = from && to ? rst_add_staged(st, number) : SKV_ENOMEM;
+    SkvSstReader *r = NULL;
+    if (!rc && skv__sst_open(db->env, from, f->number, NULL, &r) == SKV_OK &&
+        skv__sst_props(r)->nvrefs) {
+        rc = rst_rewrite_table(db, st, src, level, f, r, from, number);
+        skv__sst_close(r);
+        free(from);
+        free(to);
+        return rc;
+    }
+    skv__sst_close(r); /* without references (or unreadable: reported below) */
+    r = NULL;
+    skv__errmsg_clear();
     if (!rc) rc = skv__env_link_or_copy(db->env, from, to, NULL);
     if (rc == SKV_NOTFOUND) rc = skv__err(SKV_ECORRUPT, "skv_restore: table %s is missing", from);
-    SkvSstReader *r = NULL;
     if (!rc) rc = skv__sst_open(db->env, to, number, NULL, &r);
-    if (!rc && skv__sst_props(r)->size != f->size)
-        rc = skv__err(SKV_ECORRUPT, "skv_restore: table %s has %llu bytes, its manifest says %llu",
-                      from, (unsigned long long)skv__sst_props(r)->size,
-                      (unsigned long long)f->size);
-    if (!rc) {
-        int first = SKV_OK;
-        SkvSstVerify v = {.problem = rst_verify_problem, .ud = &first};
-        int vrc = skv__sst_verify(r, &v);
-        rc = first ? first : vrc;
-    }
+    if (!rc) rc = rst_check_table(r, f, from);
     skv__sst_close(r);
     if (!rc) {
         SkvFileMeta m = *f;
@@ -146,6 +162,29 @@ static int rst_stage_table(skv_db *db, RstStage *st, const char *src, int level,
     free(from);
     free(to);
     return rc;
+}
+
+/* The value-log files the checkpoint's tables reference, staged under fresh numbers. A table
+ * that cannot be opened adds none (its staging reports it). */
+static int rst_stage_vlog(skv_db *db, RstStage *st, const char *src, const SkvVersion *cv) {
+    int rc = SKV_OK;
+    for (int l = 0; !rc && l < cv->nlevels; l++)
+        for (size_t i = 0; !rc && i < cv->nfiles[l]; i++) {
+            char name[32];
+            uint64_t number = cv->files[l][i]->number;
+            snprintf(name, sizeof name, "%020llu.sst", (unsigned long long)number);
+            char *from = rst_join(src, name);
+            SkvSstReader *r = NULL;
+            if (!from) rc = SKV_ENOMEM;
+            if (!rc && skv__sst_open(db->env, from, number, NULL, &r) == SKV_OK)
+                rc = skv__rst_vlog_collect(&st->vlog, skv__sst_props(r)->vrefs,
+                                           skv__sst_props(r)->nvrefs);
+            else if (!rc)
+                skv__errmsg_clear();
+            skv__sst_close(r);
+            free(from);
+        }
+    return rc ? rc : skv__rst_vlog_stage(db, src, &st->vlog);
 }
 
 /* The checkpoint's log, replayed into level-0 tables of the database. */
@@ -187,12 +226,16 @@ static int rst_stage(skv_db *db, RstStage *st, const char *src, SkvVersionSet *c
     int rc = SKV_OK;
     st->seq = skv__vset_last_seq(cvs);
     st->ts = skv__vset_last_ts(cvs);
+    rc = rst_stage_vlog(db, st, src, cv);
     for (int l = 0; !rc && l < cv->nlevels; l++)
         for (size_t i = 0; !rc && i < cv->nfiles[l]; i++)
             rc = rst_stage_table(db, st, src, l, cv->files[l][i]);
     skv__version_unref(cv);
+    /* values the log replay separates go to a new value-log file, not to one of the old
+     * database's, which then all become collectable after the switch */
+    if (!rc) rc = skv__db_vlog_seal(db);
     if (!rc) rc = rst_stage_log(db, st, src, skv__vset_log_number(cvs));
-    if (!rc && st->nstaged) rc = db->env->sync_dir(db->env, db->path);
+    if (!rc && (st->nstaged || st->vlog.nstaged)) rc = db->env->sync_dir(db->env, db->path);
 
     /* the segment the restored database writes to, above every live one */
     st->wal = db->wal_number + 1;
@@ -226,11 +269,13 @@ static int rst_stage(skv_db *db, RstStage *st, const char *src, SkvVersionSet *c
 static void rst_unstage(skv_db *db, RstStage *st, int remove_files) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", skv__errmsg_get());
-    for (size_t i = 0; remove_files && i < st->nstaged; i++) {
-        char *p = skv__db_table_path(db, st->staged[i]);
+    for (size_t i = 0; i < st->nstaged; i++) {
+        char *p = remove_files ? skv__db_table_path(db, st->staged[i]) : NULL;
         if (p) db->env->remove(db->env, p);
         free(p);
+        skv__db_vlog_forget_table(db, st->staged[i]);
     }
+    skv__rst_vlog_free(db, &st->vlog, remove_files);
     if (st->w) {
         skv__wal_close(st->w);
         char *p = remove_files ? skv__db_wal_path(db, st->wal) : NULL;
@@ -277,8 +322,9 @@ static void rst_switch(skv_db *db, RstStage *st) {
     st->mem = NULL;
     st->oracle = NULL;
     st->view = NULL;
+    skv__rst_vlog_publish(db, &st->vlog);
     skv__db_delete_segments(db, st->wal);
-    skv__db_delete_obsolete(db);
+    skv__db_delete_obsolete(db); /* the old tables and value-log files, unless a view holds them */
     skv__errmsg_clear();
 }
 
@@ -315,6 +361,7 @@ int skv__db_restore(skv_db *db, const char *src) {
     skv__bg_wake(db);
     skv__commit_release(db);
     skv__edit_free(&st.edit);
+    skv__rst_vlog_free(db, &st.vlog, 0);
     free(st.staged);
     skv__vset_close(cvs);
     if (lock) db->env->unlock(lock);

@@ -57,32 +57,48 @@ size_t skv__db_vlog_find_file(const SkvDbVlog *vl, uint64_t number) {
     return k < vl->nfiles && vl->files[k].number == number ? k : vl->nfiles;
 }
 
-static int dbv_file_add(SkvDbVlog *vl, uint64_t number, uint64_t size) {
+/* Adds file `number` (or updates its size); returns its entry, NULL when out of memory. */
+static SkvDbVlogFile *dbv_file_add(SkvDbVlog *vl, uint64_t number, uint64_t size) {
     size_t i = dbv_file_index(vl, number);
     if (i < vl->nfiles && vl->files[i].number == number) {
         vl->files[i].size = size;
-        return SKV_OK;
+        return &vl->files[i];
     }
     if (vl->nfiles == vl->fcap) {
         size_t cap = vl->fcap ? vl->fcap * 2 : 16;
         SkvDbVlogFile *f = realloc(vl->files, cap * sizeof *f);
-        if (!f) return SKV_ENOMEM;
+        if (!f) return NULL;
         vl->files = f;
         vl->fcap = cap;
     }
     memmove(vl->files + i + 1, vl->files + i, (vl->nfiles - i) * sizeof *vl->files);
-    vl->files[i] = (SkvDbVlogFile){.number = number, .size = size};
+    vl->files[i] = (SkvDbVlogFile){.number = number, .size = size, .synced = size};
     vl->nfiles++;
-    return SKV_OK;
+    return &vl->files[i];
 }
 
-/* The writer's callback: a number from the table counter, and the file in the list. */
+/* The writer left the file it appended to (mu held): all of it is durable. */
+static void dbv_file_sealed(SkvDbVlog *vl) {
+    for (size_t i = 0; i < vl->nfiles; i++)
+        if (vl->files[i].appending) {
+            vl->files[i].appending = 0;
+            vl->files[i].synced = vl->files[i].size;
+        }
+}
+
+/* The writer's callback: a number from the table counter, and the file in the list. The
+ * writer starts a file only after it sealed the one before. */
 static uint64_t dbv_new_number(void *ctx) {
     skv_db *db = ctx;
     uint64_t n = skv__vset_new_file_number(db->vset);
     skv__mutex_lock(&db->vlog->mu);
+    dbv_file_sealed(db->vlog);
     /* out of memory here only hides the file from the list until the next open */
-    (void)dbv_file_add(db->vlog, n, SKV_VLOG_FILE_HEADER);
+    SkvDbVlogFile *f = dbv_file_add(db->vlog, n, SKV_VLOG_FILE_HEADER);
+    if (f) {
+        f->appending = 1;
+        f->synced = 0;
+    }
     skv__mutex_unlock(&db->vlog->mu);
     return n;
 }
@@ -191,7 +207,7 @@ int skv__db_vlog_check(skv_db *db) {
         free(path);
         if (!rc) {
             skv__mutex_lock(&vl->mu);
-            rc = dbv_file_add(vl, number, size);
+            rc = dbv_file_add(vl, number, size) ? SKV_OK : SKV_ENOMEM;
             skv__mutex_unlock(&vl->mu);
         }
     }
@@ -221,7 +237,7 @@ int skv__db_vlog_append(skv_db *db, const void *key, size_t klen, const void *va
     int rc = skv__vlog_writer_add(vl->w, key, klen, val, vlen, p);
     if (rc) return rc;
     skv__mutex_lock(&vl->mu);
-    rc = dbv_file_add(vl, p->file, skv__vlog_writer_size(vl->w));
+    rc = dbv_file_add(vl, p->file, skv__vlog_writer_size(vl->w)) ? SKV_OK : SKV_ENOMEM;
     skv__mutex_unlock(&vl->mu);
     return rc;
 }
@@ -247,7 +263,33 @@ int skv__db_vlog_flush_add(skv_db *db, SkvSstBuilder *b, const SkvMemEntry *e) {
     return rc;
 }
 
-int skv__db_vlog_sync(skv_db *db) { return skv__vlog_writer_sync(db->vlog->w); }
+int skv__db_vlog_sync(skv_db *db) {
+    SkvDbVlog *vl = db->vlog;
+    int rc = skv__vlog_writer_sync(vl->w);
+    uint64_t open = skv__vlog_writer_file(vl->w);
+    if (rc || !open) return rc;
+    skv__mutex_lock(&vl->mu);
+    size_t k = skv__db_vlog_find_file(vl, open);
+    if (k < vl->nfiles) vl->files[k].synced = skv__vlog_writer_size(vl->w);
+    skv__mutex_unlock(&vl->mu);
+    return SKV_OK;
+}
+
+int skv__db_vlog_seal(skv_db *db) {
+    SkvDbVlog *vl = db->vlog;
+    int rc = skv__vlog_writer_seal(vl->w);
+    if (rc) return rc;
+    skv__mutex_lock(&vl->mu);
+    dbv_file_sealed(vl);
+    skv__mutex_unlock(&vl->mu);
+    return SKV_OK;
+}
+
+void skv__db_vlog_add_file(skv_db *db, uint64_t number, uint64_t size) {
+    skv__mutex_lock(&db->vlog->mu);
+    (void)dbv_file_add(db->vlog, number, size);
+    skv__mutex_unlock(&db->vlog->mu);
+}
 
 /* ---- reading ---- */
 

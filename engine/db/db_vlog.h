@@ -17,8 +17,10 @@
 /* A value-log file the database knows of. */
 typedef struct {
     uint64_t number;
-    uint64_t size; /* bytes (for the open file of the writer: written so far) */
-    int damaged;   /* a rewrite met a damaged record: never marked again */
+    uint64_t size;   /* bytes (for the open file of the writer: written so far) */
+    uint64_t synced; /* bytes known durable, ending at a record boundary */
+    int appending;   /* the writer's open file: it may still grow past synced */
+    int damaged;     /* a rewrite met a damaged record: never marked again */
 } SkvDbVlogFile;
 
 /* The value-log references of one table (sorted by file). */
@@ -67,6 +69,11 @@ int skv__db_vlog_flush_add(skv_db *db, SkvSstBuilder *b, const SkvMemEntry *e);
 /* Makes every value appended so far durable (before the tables pointing at them are named
  * by the manifest; the caller fsyncs the directory). */
 int skv__db_vlog_sync(skv_db *db);
+/* Syncs and closes the writer's open file (the next value starts a new one). */
+int skv__db_vlog_seal(skv_db *db);
+/* Adds a complete, durable file of size bytes written outside the writer (a restore's) to the
+ * list; out of memory only hides it from collection until the next open. */
+void skv__db_vlog_add_file(skv_db *db, uint64_t number, uint64_t size);
 /* Appends a value to the value log (updating the file list); fills *p. */
 int skv__db_vlog_append(skv_db *db, const void *key, size_t klen, const void *val, size_t vlen,
                         SkvVlogPtr *p);
@@ -99,7 +106,40 @@ int skv__db_vlog_gc_pick(skv_db *db, const SkvVersion *v, const SkvFileMeta **f)
 int skv__db_vlog_compact_add(skv_db *db, SkvSstBuilder *b, const SkvSstEntry *e);
 /* Called at the end of a compaction job (rc: its result): counts a GC run. */
 void skv__db_vlog_gc_end(skv_db *db, int rc);
+/* Adds to the sorted table numbers *live (malloc'ed; grown) the value-log files those tables
+ * reference, keeping it sorted: every data file live views need. */
+int skv__db_vlog_live_files(skv_db *db, uint64_t **live, size_t *nlive);
 /* Deletes value-log files no live table (numbers sorted in live) references. */
 void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive);
+
+/* ---- db_restore_vlog.c: a checkpoint's value log, staged by skv_restore ---- */
+typedef struct {
+    uint64_t from; /* the number in the checkpoint */
+    uint64_t to;   /* the fresh number in this database */
+    uint64_t size; /* bytes of the staged copy (header and the intact records) */
+} SkvRstVlogFile;
+
+typedef struct {
+    SkvRstVlogFile *f; /* by `from` */
+    size_t n, nstaged; /* files; how many were given a number (and maybe written) */
+    SkvVlogFile **src; /* the checkpoint's files opened for checking (parallel to f) */
+    SkvVlogBuf buf;
+    SkvEnv *env;
+} SkvRstVlog;
+
+/* Adds the files of one checkpoint table's references to the set (before staging). */
+int skv__rst_vlog_collect(SkvRstVlog *rv, const SkvVlogRef *r, size_t n);
+/* Stages every collected file of the checkpoint in src under a fresh number (header
+ * rewritten, records checked, the copy fsynced). */
+int skv__rst_vlog_stage(skv_db *db, const char *src, SkvRstVlog *rv);
+/* Writes the checkpoint table read by r (at table_path) anew as table `number` of level
+ * `level`, its value pointers checked and translated to the staged files; fills *props.
+ * SKV_ECORRUPT naming the table, the key and the value-log file for a bad pointer. */
+int skv__rst_vlog_table(skv_db *db, SkvRstVlog *rv, const char *src, const char *table_path,
+                        SkvSstReader *r, int level, uint64_t number, SkvSstProps *props);
+/* After the switch: the staged files join the database's list. */
+void skv__rst_vlog_publish(skv_db *db, const SkvRstVlog *rv);
+/* Frees the set; with remove_files also deletes the staged files. */
+void skv__rst_vlog_free(skv_db *db, SkvRstVlog *rv, int remove_files);
 
 #endif /* SKV_DB_VLOG_H */

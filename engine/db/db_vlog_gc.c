@@ -53,7 +53,7 @@ int skv__db_vlog_gc_begin(skv_db *db, const SkvVersion *v) {
     free(live);
     /* values copied out of the writer's own file must go to another one */
     uint64_t open = skv__vlog_writer_file(vl->w);
-    if (!rc && open && gc_is_marked(vl, open)) rc = skv__vlog_writer_seal(vl->w);
+    if (!rc && open && gc_is_marked(vl, open)) rc = skv__db_vlog_seal(db);
     return rc;
 }
 
@@ -128,6 +128,34 @@ void skv__db_vlog_gc_end(skv_db *db, int rc) {
     vl->job_values = 0;
 }
 
+static int gc_cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int skv__db_vlog_live_files(skv_db *db, uint64_t **live, size_t *nlive) {
+    SkvDbVlog *vl = db->vlog;
+    SkvVlogRefs files = {0};
+    int rc = SKV_OK;
+    skv__mutex_lock(&vl->mu);
+    for (size_t i = 0; !rc && i < *nlive; i++) {
+        const SkvDbVlogTable *t = skv__db_vlog_table(vl, (*live)[i]);
+        for (size_t j = 0; !rc && t && j < t->n; j++)
+            rc = skv__vlog_refs_add(&files, t->r[j].file, 0);
+    }
+    skv__mutex_unlock(&vl->mu);
+    uint64_t *all = rc ? NULL : realloc(*live, (*nlive + files.n + 1) * sizeof *all);
+    if (!rc && !all) rc = skv__err(SKV_ENOMEM, "out of memory listing value-log files");
+    if (!rc) {
+        for (size_t i = 0; i < files.n; i++) all[*nlive + i] = files.r[i].file;
+        *live = all;
+        *nlive += files.n;
+        qsort(all, *nlive, sizeof *all, gc_cmp_u64);
+    }
+    skv__vlog_refs_free(&files);
+    return rc;
+}
+
 void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive) {
     SkvDbVlog *vl = db->vlog;
     skv__mutex_lock(&vl->mu);
@@ -148,7 +176,7 @@ void skv__db_vlog_delete_obsolete(skv_db *db, const uint64_t *live, size_t nlive
     skv__mutex_unlock(&vl->mu);
     for (size_t i = 0; i < ndead; i++) {
         /* the writer's file, once nothing points into it, is closed before it goes */
-        if (skv__vlog_writer_file(vl->w) == dead[i] && skv__vlog_writer_seal(vl->w)) continue;
+        if (skv__vlog_writer_file(vl->w) == dead[i] && skv__db_vlog_seal(db)) continue;
         char *path = skv__vlog_path(db->path, dead[i]);
         if (path && db->env->remove(db->env, path) == SKV_OK) {
             skv__cache_erase_file(vl->readers, dead[i]);

@@ -2,7 +2,7 @@
 
 The version, constants, error table and function names of the C ABI."""
 
-HEADER_SHA256 = "67ef996c28b6c8245df8eac01975260ce628743c47359adccb462bda488ba8cc"
+HEADER_SHA256 = "bc701e67b7d41be11a5b941e7c404b7cd1291774916727ce5bf93a7ab0b15cf0"
 
 __version__ = "0.1.0"
 VERSION = (0, 1, 0)

@@ -12,7 +12,9 @@
  * a keys-only scan (complete: it reads no value), a full compaction (succeeds: pointers are
  * copied, not read) and a reopen, after which the outcome is the same. A damaged record in a
  * file that compaction rewrites keeps its pointer (that key stays damaged, every other value
- * moves) and the compaction succeeds.
+ * moves) and the compaction succeeds. The integrity check (skv_check_dir on the closed copy,
+ * skv_check on it open) reports each damaged pointer exactly: a flipped value byte, a
+ * truncated file, a missing file, and lists an orphan value-log file.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -482,6 +484,135 @@ static void test_damage_in_rewritten_file(void) {
     (void)keep[1];
 }
 
+/* ---- the integrity check ---- */
+
+/* Checks the closed copy, then the same copy open: the same result code and the same
+ * problem count both times; each report must hold every string of `has` and the summary
+ * "<problems>, <orphans>". */
+static int check_both(SkvMemFs *fs, int want_rc, const char *summary, const char *const *has,
+                      int nhas) {
+    SkvDbOptions o = db_opts(1);
+    SkvEnv *env = skv__memfs_env(fs);
+    for (int open = 0; open < 2; open++) {
+        char *report = NULL;
+        skv_db *db = NULL;
+        int rc;
+        if (open) {
+            rc = skv__db_open(DB, &o, env, &db);
+            EXPECT(rc == SKV_OK, "open: %s: %s", skv_errname(rc), skv_errmsg());
+            rc = skv__db_check(db, &report);
+        } else {
+            rc = skv__db_check_dir(env, DB, &o, &report);
+        }
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", skv_errmsg());
+        if (db) skv_close(db);
+        int ok = rc == want_rc && report && strstr(report, summary);
+        for (int i = 0; ok && i < nhas; i++) ok = strstr(report, has[i]) || strstr(msg, has[i]);
+        if (!ok)
+            fprintf(stderr, "[%s] check (%s): %s: %s\n%s", g_case, open ? "open" : "closed",
+                    skv_errname(rc), msg, report ? report : "(no report)\n");
+        free(report);
+        EXPECT(ok, "check result");
+    }
+    return 0;
+}
+
+static void test_check_value_flip(void) {
+    Base b;
+    CHECK(base_build(&b) == 0);
+    const Rec *r = pick(&b, 17);
+    SkvMemFs *fs = skv__memfs_clone(b.fs);
+    snprintf(g_case, sizeof g_case, "check: value byte of key%03d flipped", r->key);
+    CHECK(edit_file(skv__memfs_env(fs), r->file, r->off + 16 + 6 + 5, 1, 0) == 0);
+    char key[48], where[96];
+    snprintf(key, sizeof key, ": key 'key%03d': ", r->key);
+    char *path = file_path(r->file);
+    snprintf(where, sizeof where, "%s: record at offset %llu: value checksum mismatch", path,
+             (unsigned long long)r->off);
+    free(path);
+    const char *has[] = {key, where, "48 value pointers", "problem: table db/"};
+    CHECK(check_both(fs, SKV_ECORRUPT, "records: 1 problem, 0 orphans", has, 4) == 0);
+    skv__memfs_free(fs);
+    skv__memfs_free(b.fs);
+}
+
+static void test_check_truncated_file(void) {
+    Base b;
+    CHECK(base_build(&b) == 0);
+    const Rec *r = pick(&b, 1);
+    SkvMemFs *fs = skv__memfs_clone(b.fs);
+    snprintf(g_case, sizeof g_case, "check: file cut inside the record of key%03d", r->key);
+    CHECK(edit_file(skv__memfs_env(fs), r->file, r->off + r->size / 2, 0, 2) == 0);
+    int cut = 0;
+    for (int i = 0; i < b.nrecs; i++) cut += b.recs[i].file == r->file && b.recs[i].off >= r->off;
+    CHECK(cut >= 2);
+    char summary[64], key[48];
+    snprintf(summary, sizeof summary, "records: %d problems, 0 orphans", cut);
+    snprintf(key, sizeof key, ": key 'key%03d': ", r->key);
+    const char *has[] = {key, "record extends past the end of the file"};
+    CHECK(check_both(fs, SKV_ECORRUPT, summary, has, 2) == 0);
+    skv__memfs_free(fs);
+    skv__memfs_free(b.fs);
+}
+
+/* A missing file is one problem naming it and the first pointer into it (open refuses the
+ * database, so only the closed check runs). */
+static void test_check_missing_file(void) {
+    Base b;
+    CHECK(base_build(&b) == 0);
+    SkvMemFs *fs = skv__memfs_clone(b.fs);
+    SkvEnv *env = skv__memfs_env(fs);
+    char *path = file_path(b.files[1]);
+    CHECK_RC(env->remove(env, path), SKV_OK);
+    int in_file = 0;
+    for (int i = 0; i < b.nrecs; i++) in_file += b.recs[i].file == b.files[1];
+    char *report = NULL, want[160], count[96];
+    SkvDbOptions o = db_opts(1);
+    CHECK_RC(skv__db_check_dir(env, DB, &o, &report), SKV_ECORRUPT);
+    snprintf(want, sizeof want, "problem: value-log file %s is missing: ", path);
+    snprintf(count, sizeof count, "%d value pointers cannot be read, the first: table db/",
+             in_file);
+    CHECK(report && strstr(report, want) && strstr(report, count) && strstr(report, ", key 'key") &&
+          strstr(report, "records: 1 problem, 0 orphans"));
+    CHECK(strstr(skv_errmsg(), path) != NULL);
+    free(report);
+    free(path);
+    skv__memfs_free(fs);
+    skv__memfs_free(b.fs);
+}
+
+/* A value-log file no table references is listed as an orphan, not a problem. */
+static void test_check_orphan_file(void) {
+    Base b;
+    CHECK(base_build(&b) == 0);
+    SkvMemFs *fs = skv__memfs_clone(b.fs);
+    SkvEnv *env = skv__memfs_env(fs);
+    char *from = file_path(b.files[0]), *to = file_path(99999);
+    CHECK_RC(skv__env_copy_file(env, from, to, UINT64_MAX), SKV_OK);
+    snprintf(g_case, sizeof g_case, "check: orphan value-log file");
+    const char *has[] = {"orphan: db/00000000000000099999.vlog is not named by the manifest"};
+    /* closed: the copy is there; open deletes it first, so only the closed check lists it */
+    char *report = NULL;
+    SkvDbOptions o = db_opts(1);
+    CHECK_RC(skv__db_check_dir(env, DB, &o, &report), SKV_OK);
+    CHECK(report && strstr(report, has[0]) && strstr(report, "clean, 0 problems, 1 orphan\n"));
+    free(report);
+    /* open deletes the orphan: the check of the open database is clean */
+    skv_db *db;
+    CHECK_RC(skv__db_open(DB, &o, env, &db), SKV_OK);
+    CHECK_RC(skv__db_check(db, &report), SKV_OK);
+    CHECK(report && strstr(report, "clean, 0 problems, 0 orphans\n") && !strstr(report, has[0]));
+    free(report);
+    CHECK_RC(skv_close(db), SKV_OK);
+    int is_dir;
+    CHECK_RC(env->exists(env, to, &is_dir), SKV_NOTFOUND);
+    free(from);
+    free(to);
+    skv__memfs_free(fs);
+    skv__memfs_free(b.fs);
+}
+
 static const TestCase TESTS[] = {
     {"layout", test_layout},
     {"value_flip_verified", test_value_flip_verified},
@@ -493,6 +624,10 @@ static const TestCase TESTS[] = {
     {"header_flip", test_header_flip},
     {"missing_file", test_missing_file},
     {"damage_in_rewritten_file", test_damage_in_rewritten_file},
+    {"check_value_flip", test_check_value_flip},
+    {"check_truncated_file", test_check_truncated_file},
+    {"check_missing_file", test_check_missing_file},
+    {"check_orphan_file", test_check_orphan_file},
     {0, 0},
 };
 

@@ -15,27 +15,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "skv.h"
 #include "test.h"
 
-enum { KILL_KEYS = 200, KILL_CYCLES = 30, KILL_MIN_CYCLES = 25 };
+#include "kill_harness.h"
 
-static uint64_t kill_mix(uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+enum { KILL_KEYS = 200, KILL_CYCLES = 30, KILL_MIN_CYCLES = 25 };
 
 /* The keys (distinct) and durability of transaction i: a pure function of (seed, i), so the
  * parent knows what the child wrote. Returns the key count. */
@@ -53,22 +38,6 @@ static int kill_txn_shape(uint64_t seed, uint64_t i, int keys[4], int *immediate
         } while (dup);
     }
     return n;
-}
-
-static uint64_t kill_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Unbuffered, whole line (a pipe write below PIPE_BUF is atomic). */
-static void kill_say(int fd, const char *tag, uint64_t i) {
-    char line[48];
-    int n = snprintf(line, sizeof line, "%s %" PRIu64 "\n", tag, i);
-    ssize_t w;
-    do w = write(fd, line, (size_t)n);
-    while (w < 0 && errno == EINTR);
-    if (w != n) _exit(5);
 }
 
 /* Small memtables, blocks and levels, so kills also land in flushes, compactions and
@@ -154,54 +123,14 @@ static void kill_child(const char *path, uint64_t seed, uint64_t start, int fd) 
     }
 }
 
-/* Removes a directory tree (best effort). */
-static void kill_rmtree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-                size_t n = strlen(path) + strlen(e->d_name) + 2;
-                char *p = malloc(n);
-                if (!p) continue;
-                snprintf(p, n, "%s/%s", path, e->d_name);
-                kill_rmtree(p);
-                free(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* What the pipe said in one cycle. */
 typedef struct {
-    uint64_t last_a, last_b; /* 0: none */
-    int error;               /* an "E" line or a protocol violation */
-    char *text;
-    size_t len, cap;
-} KillLog;
+    const char *path;
+    uint64_t seed, start;
+} KillChild;
 
-static void kill_log_add(KillLog *lg, const char *buf, size_t n) {
-    if (lg->len + n + 1 > lg->cap) {
-        size_t cap = lg->cap ? lg->cap : 4096;
-        while (cap < lg->len + n + 1) cap *= 2;
-        char *t = realloc(lg->text, cap);
-        if (!t) {
-            lg->error = 1;
-            return;
-        }
-        lg->text = t;
-        lg->cap = cap;
-    }
-    memcpy(lg->text + lg->len, buf, n);
-    lg->len += n;
-    lg->text[lg->len] = '\0';
+static void kill_child_run(void *ctx, int fd) {
+    KillChild *c = ctx;
+    kill_child(c->path, c->seed, c->start, fd);
 }
 
 /* Parses complete lines: B and A must alternate with consecutive numbers from start. */
@@ -322,52 +251,13 @@ static void run_kill_cycles(void) {
         rng = kill_mix(rng);
         uint64_t delay = 20 + rng % 181;
         uint64_t start = committed + 1;
-        int fds[2];
-        if (pipe(fds) != 0) {
-            failed = 1;
-            break;
-        }
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            kill_child(path, seed, start, fds[1]);
-        }
-        close(fds[1]);
-        if (pid < 0) {
-            close(fds[0]);
-            failed = 1;
-            break;
-        }
         KillLog lg = {0};
-        uint64_t deadline = kill_now_ms() + delay;
-        char buf[4096];
-        int eof = 0;
-        for (;;) { /* read until the deadline (the child never blocks on a full pipe) */
-            uint64_t now = kill_now_ms();
-            if (now >= deadline) break;
-            struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-            int pr = poll(&pfd, 1, (int)(deadline - now));
-            if (pr <= 0) continue;
-            ssize_t r = read(fds[0], buf, sizeof buf);
-            if (r > 0)
-                kill_log_add(&lg, buf, (size_t)r);
-            else if (r == 0) {
-                eof = 1;
-                break;
-            }
-        }
-        kill(pid, SIGKILL);
-        while (!eof) {
-            ssize_t r = read(fds[0], buf, sizeof buf);
-            if (r > 0)
-                kill_log_add(&lg, buf, (size_t)r);
-            else if (r == 0 || errno != EINTR)
-                eof = 1;
-        }
-        close(fds[0]);
+        KillChild child = {path, seed, start};
         int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        if (kill_cycle(kill_child_run, &child, delay, &lg, &status)) {
+            failed = 1;
+            break;
+        }
         char err[200];
         kill_log_parse(&lg, start, err, sizeof err);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL || lg.error) {

@@ -5,7 +5,9 @@
  * t<n>/last and g+1 (conflicts are retried), so the commits are totally ordered by g. A
  * checkpoint must then hold exactly the first G commits for some G: g = G, every thread's keys
  * t<n>/0 .. t<n>/last present with no gap, the lasts adding up to G, and (before any restore)
- * the sequence exactly 3 G. After a restore the same invariants hold for the database.
+ * the sequence exactly 3 G. After a restore the same invariants hold for the database. The
+ * value-log variant pads every value past the threshold into small value-log files that
+ * background collection rewrites and deletes while the checkpoints are taken.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,10 +42,13 @@ static long get_num(skv_txn *t, const char *key, int *rc) {
     return strtol(buf, NULL, 10);
 }
 
+static int g_vlog; /* the value-log variant: values padded into the value log */
+
 static int set_num(skv_txn *t, const char *key, long x) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", x);
-    return skv_txn_set(t, key, strlen(key), buf, strlen(buf));
+    char buf[128];
+    int n = snprintf(buf, sizeof buf, "%ld", x);
+    if (g_vlog) n += snprintf(buf + n, sizeof buf - (size_t)n, ".%0*ld", 40 + (int)(x % 50), x);
+    return skv_txn_set(t, key, strlen(key), buf, (size_t)n);
 }
 
 static void *writer_main(void *arg) {
@@ -110,7 +115,8 @@ static int check_invariants(skv_db *db, long *g_out, const char *what) {
     return 0;
 }
 
-static void test_checkpoints_while_writing(void) {
+static void run_checkpoints_while_writing(int vlog) {
+    g_vlog = vlog;
     char dir[] = "/tmp/skv-ckpt-conc-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[128], ck[CHECKPOINTS][128];
@@ -120,6 +126,12 @@ static void test_checkpoints_while_writing(void) {
     CHECK_RC(skv_options_set(opts, "max_memtable_size", "16384"), SKV_OK);
     CHECK_RC(skv_options_set(opts, "level0_max_files", "2"), SKV_OK);
     CHECK_RC(skv_options_set(opts, "target_file_size", "32768"), SKV_OK);
+    if (vlog) {
+        CHECK_RC(skv_options_set(opts, "enable_vlog", "true"), SKV_OK);
+        CHECK_RC(skv_options_set(opts, "vlog_value_threshold", "16"), SKV_OK);
+        CHECK_RC(skv_options_set(opts, "vlog_max_file_size", "8192"), SKV_OK);
+        CHECK_RC(skv_options_set(opts, "vlog_gc_discard_ratio", "0.3"), SKV_OK);
+    }
     skv_db *db = NULL;
     CHECK_RC(skv_open(path, opts, &db), SKV_OK);
     atomic_int stop = 0;
@@ -166,6 +178,13 @@ static void test_checkpoints_while_writing(void) {
     char *report = NULL;
     CHECK_RC(skv_check(db, &report), SKV_OK);
     skv_free(report);
+    if (vlog) { /* collection ran while the checkpoints were taken */
+        char *runs = NULL;
+        CHECK_RC(skv_property(db, "vlog-gc-runs", &runs), SKV_OK);
+        printf("value log: %s collection runs\n", runs);
+        CHECK(runs && strtol(runs, NULL, 10) > 0);
+        skv_free(runs);
+    }
     CHECK_RC(skv_close(db), SKV_OK);
     long prev = -1;
     for (int c = 0; c < CHECKPOINTS; c++) {
@@ -185,14 +204,19 @@ static void test_checkpoints_while_writing(void) {
         prev = g;
         printf("checkpoint %d: the first %ld commits\n", c, g);
     }
-    printf("%ld commits, %ld transactions ended by the restore\n", commits, closed);
+    printf("%s%ld commits, %ld transactions ended by the restore\n", vlog ? "value log: " : "",
+           commits, closed);
     CHECK(prev > 0);
     skv_options_free(opts);
     CHECK(scratch_remove(dir) == 0);
 }
 
+static void test_checkpoints_while_writing(void) { run_checkpoints_while_writing(0); }
+static void test_checkpoints_while_writing_vlog(void) { run_checkpoints_while_writing(1); }
+
 static const TestCase TESTS[] = {
     {"checkpoints_while_writing", test_checkpoints_while_writing},
+    {"checkpoints_while_writing_vlog", test_checkpoints_while_writing_vlog},
     {0, 0},
 };
 
