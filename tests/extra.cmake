@@ -3,6 +3,8 @@
 #   - the ABI checks (label abi): abi_exports (the shared library exports exactly
 #     bindings/abi/skv.symbols, SONAME libskv.so.1, header/map/list agree) and abi_pkgconfig
 #     (install into a temporary prefix, build an outside program with pkg-config, run it);
+#   - tour (label tools): the C tour (tools/tour.c) twice on a scratch folder, the second run
+#     checking what the first left;
 #   - the tsan label, added to every test whose name contains "concurrent" or "stress", so a
 #     ThreadSanitizer build can run just those with `ctest -L tsan`.
 
@@ -20,6 +22,13 @@ add_test(NAME abi_pkgconfig
                  ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 # The install step reads the whole build tree: run it alone, after everything is built.
 set_tests_properties(abi_pkgconfig PROPERTIES LABELS abi TIMEOUT 300 RUN_SERIAL TRUE)
+
+if(TARGET skv_tour)
+  set(skv_tour_dir ${CMAKE_CURRENT_BINARY_DIR}/tour.db)
+  add_test(NAME tour
+           COMMAND ${SKV_BASH} -c "rm -rf '${skv_tour_dir}' '${skv_tour_dir}-checkpoint' && '$<TARGET_FILE:skv_tour>' '${skv_tour_dir}' && '$<TARGET_FILE:skv_tour>' '${skv_tour_dir}'")
+  set_tests_properties(tour PROPERTIES LABELS tools TIMEOUT 120)
+endif()
 
 # tsan label: tests of this directory whose names contain "concurrent" or "stress".
 get_property(skv_all_tests DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} PROPERTY TESTS)
