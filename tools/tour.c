@@ -104,10 +104,9 @@ static void get_text(skv_txn *txn, const char *key, char *buf, size_t size) {
     const void *val = NULL;
     size_t vlen = 0;
     int rc = skv_txn_get(txn, key, strlen(key), &val, &vlen);
-    if (rc == SKV_NOTFOUND)
-        vlen = 0;
-    else
-        ok(rc, "skv_txn_get");
+    buf[0] = '\0';
+    if (rc == SKV_NOTFOUND) return;
+    ok(rc, "skv_txn_get");
     if (vlen >= size) fail("a tour/ value is too long");
     memcpy(buf, val, vlen);
     buf[vlen] = '\0';
