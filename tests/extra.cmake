@@ -5,6 +5,8 @@
 #     (install into a temporary prefix, build an outside program with pkg-config, run it);
 #   - tool_vlog (label tool): the `skv` tool on databases with a value log
 #     (tool/test_tool_vlog.sh);
+#   - tour (label tool): the C tour (tools/tour.c) twice on a scratch folder, the second run
+#     checking what the first left;
 #   - the tsan label, added to every test whose name contains "concurrent" or "stress", so a
 #     ThreadSanitizer build can run just those with `ctest -L tsan`.
 
@@ -22,6 +24,13 @@ add_test(NAME abi_pkgconfig
                  ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
 # The install step reads the whole build tree: run it alone, after everything is built.
 set_tests_properties(abi_pkgconfig PROPERTIES LABELS abi TIMEOUT 300 RUN_SERIAL TRUE)
+
+if(TARGET skv_tour)
+  set(skv_tour_dir ${CMAKE_CURRENT_BINARY_DIR}/tour.db)
+  add_test(NAME tour
+           COMMAND ${SKV_BASH} -c "rm -rf '${skv_tour_dir}' '${skv_tour_dir}-checkpoint' && '$<TARGET_FILE:skv_tour>' '${skv_tour_dir}' && '$<TARGET_FILE:skv_tour>' '${skv_tour_dir}'")
+  set_tests_properties(tour PROPERTIES LABELS tool TIMEOUT 120)
+endif()
 
 # tsan label: tests of this directory whose names contain "concurrent" or "stress".
 get_property(skv_all_tests DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} PROPERTY TESTS)

@@ -1,5 +1,5 @@
 /* remove_tree.h — removing a directory tree, for the tools that make scratch databases
- * (bench_write.c, bench_history.c). */
+ * (bench_write.c, bench_history.c, tour.c). */
 #ifndef SKV_TOOLS_REMOVE_TREE_H
 #define SKV_TOOLS_REMOVE_TREE_H
 
