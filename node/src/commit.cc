@@ -1,46 +1,122 @@
 // commit.cc — `await txn.commit()`: skv_txn_commit_async, whose callback (on an engine
-// thread) hands the result to the JavaScript thread through one thread-safe function per
-// database, where the promise is settled. The thread-safe function keeps the event loop alive
-// only while commits are pending; at environment teardown queued results are dropped.
+// thread) queues the result in the database's completion queue; the first result of a batch
+// wakes the JavaScript thread through the database's thread-safe function, which then
+// settles every queued promise in one go. The thread-safe function keeps the event loop
+// alive only while commits are pending; at environment teardown queued results are dropped.
 #include "db.h"
 #include "txn.h"
 
 namespace skvnode {
 
+// ---- the completion queue ----------------------------------------------------------------
+
 namespace {
+constexpr size_t kPoolMax = 16384; // settled records kept for reuse
+} // namespace
 
-struct CommitRec {
-    napi_threadsafe_function tsfn;
-    napi_deferred deferred;
-    int status;
-};
-
-// Engine thread, no engine lock held, exactly once per successful submit.
-void OnCommitted(void *user_data, int status) {
-    auto *rec = static_cast<CommitRec *>(user_data);
-    rec->status = status;
-    if (napi_call_threadsafe_function(rec->tsfn, rec, napi_tsfn_nonblocking) != napi_ok)
-        delete rec; // the environment is going away: nobody is left to tell
+CommitQueue::~CommitQueue() {
+    // Records still queued belong to an environment torn down before it could drain them:
+    // their promises went with it.
+    for (CommitRec *r = head_, *next; r; r = next) {
+        next = r->next;
+        delete r;
+    }
+    for (CommitRec *r : pool_) delete r;
 }
 
-// JS thread; env is NULL when the environment is torn down with results still queued.
-void SettleCommit(napi_env env, napi_value, void *context, void *data) {
-    auto *rec = static_cast<CommitRec *>(data);
-    auto *core = static_cast<std::shared_ptr<DbCore> *>(context)->get();
-    if (env) {
-        if (rec->status == SKV_OK) {
-            napi_value undef;
-            napi_get_undefined(env, &undef);
-            napi_resolve_deferred(env, rec->deferred, undef);
-        } else {
-            napi_reject_deferred(env, rec->deferred, MakeError(env, rec->status, ""));
-        }
-        if (core->pending > 0 && --core->pending == 0) {
-            if (!core->released) napi_unref_threadsafe_function(env, core->tsfn);
-            SettleCloseWaiters(env, core);
-        }
+CommitRec *CommitQueue::Take() {
+    if (pool_.empty()) return new CommitRec();
+    CommitRec *rec = pool_.back();
+    pool_.pop_back();
+    return rec;
+}
+
+void CommitQueue::Give(CommitRec *rec) {
+    if (pool_.size() >= kPoolMax) {
+        delete rec;
+        return;
     }
-    delete rec;
+    rec->next = nullptr;
+    rec->deferred = nullptr;
+    pool_.push_back(rec);
+}
+
+bool CommitQueue::Push(CommitRec *rec, int status) {
+    rec->status = status;
+    rec->next = nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (tail_)
+        tail_->next = rec;
+    else
+        head_ = rec;
+    tail_ = rec;
+    bool wake = !scheduled_;
+    scheduled_ = true;
+    return wake;
+}
+
+CommitRec *CommitQueue::TakeAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    CommitRec *all = head_;
+    head_ = tail_ = nullptr;
+    scheduled_ = false;
+    return all;
+}
+
+// ---- the channel -------------------------------------------------------------------------
+
+namespace {
+
+// Engine thread, no engine lock held, exactly once per successful submit. Only the commit
+// that finds the queue idle wakes the JavaScript thread; the others ride along with it.
+void OnCommitted(void *user_data, int status) {
+    auto *rec = static_cast<CommitRec *>(user_data);
+    // The database outlives its callbacks: skv_close returns only after every one has run,
+    // and the thread-safe function (which holds the DbCore) is released after skv_close.
+    DbCore *core = rec->owner;
+    if (core->commits.Push(rec, status))
+        napi_call_threadsafe_function(core->tsfn, nullptr, napi_tsfn_nonblocking);
+    // on failure the environment is going away: the queued records are freed with the core
+}
+
+// Settles the promises of a drained batch, a handle scope per few so that the handles of a
+// large batch do not pile up.
+void SettleAll(napi_env env, DbCore *core, CommitRec *rec) {
+    constexpr int kPerScope = 64;
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    uint32_t settled = 0;
+    while (rec) {
+        napi_handle_scope scope;
+        if (napi_open_handle_scope(env, &scope) != napi_ok) scope = nullptr;
+        for (int i = 0; rec && i < kPerScope; i++) {
+            CommitRec *next = rec->next;
+            if (rec->status == SKV_OK)
+                napi_resolve_deferred(env, rec->deferred, undef);
+            else
+                napi_reject_deferred(env, rec->deferred, MakeError(env, rec->status, ""));
+            core->commits.Give(rec);
+            settled++;
+            rec = next;
+        }
+        if (scope) napi_close_handle_scope(env, scope);
+    }
+    if (settled >= core->pending) {
+        core->pending = 0;
+        if (!core->released) napi_unref_threadsafe_function(env, core->tsfn);
+        SettleCloseWaiters(env, core);
+    } else {
+        core->pending -= settled;
+    }
+}
+
+// JS thread: one call per batch of finished commits. env is NULL when the environment is
+// torn down with the call still queued; the records are then freed with the core.
+void DrainCommits(napi_env env, napi_value, void *context, void *) {
+    if (!env) return;
+    DbCore *core = static_cast<std::shared_ptr<DbCore> *>(context)->get();
+    CommitRec *all = core->commits.TakeAll();
+    if (all) SettleAll(env, core, all);
 }
 
 void ReleaseContext(napi_env, void *data, void *) {
@@ -54,7 +130,7 @@ void CommitChannelOpen(Napi::Env env, const std::shared_ptr<DbCore> &core) {
     napi_create_string_utf8(env, "skv.commit", NAPI_AUTO_LENGTH, &name);
     auto *ctx = new std::shared_ptr<DbCore>(core);
     napi_status s = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, ctx,
-                                                    ReleaseContext, ctx, SettleCommit, &core->tsfn);
+                                                    ReleaseContext, ctx, DrainCommits, &core->tsfn);
     if (s != napi_ok) {
         delete ctx;
         NAPI_THROW_VOID(Napi::Error::New(env, "skv: cannot create the commit channel"));
@@ -103,11 +179,13 @@ Napi::Value TxnCommit(const Napi::CallbackInfo &info) {
             rc = SKV_ECLOSED;
             msg = db->closing ? "database is closed" : "transaction has ended";
         } else {
-            auto *rec = new CommitRec{db->tsfn, deferred, SKV_OK};
+            CommitRec *rec = db->commits.Take();
+            rec->deferred = deferred;
+            rec->owner = db.get();
             rc = skv_txn_commit_async(core->txn, OnCommitted, rec);
             if (rc != SKV_OK) {
                 msg = skv_errmsg();
-                delete rec;
+                db->commits.Give(rec);
             }
         }
         core->End(); // ended either way

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "commit.h"
 #include "common.h"
 
 namespace skvnode {
@@ -17,7 +18,8 @@ namespace skvnode {
 struct DbCore {
     napi_env env = nullptr;
     skv_db *db = nullptr;
-    napi_threadsafe_function tsfn = nullptr; // settles async commits on the JS thread
+    napi_threadsafe_function tsfn = nullptr; // wakes the JS thread to settle async commits
+    CommitQueue commits;                     // finished async commits, settled in batches
     bool closing = false;                    // (JS) close began: every call answers SKV_ECLOSED
     bool released = false;                   // (JS) skv_close returned, tsfn released
     void *hook = nullptr;                    // (JS) the environment clean-up hook's argument
