@@ -93,6 +93,7 @@ class Txn {
     try {
       const promise = native.txnCommit(this[ID]);
       untrack(this); // ended: the handle is released
+      this.db._submitLater(); // queued: submitted with the rest of this turn's commits
       return promise;
     } catch (e) {
       return Promise.reject(e); // errors reject, never throw

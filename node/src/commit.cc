@@ -1,9 +1,11 @@
-// commit.cc — `await txn.commit()`: skv_txn_commit_async, whose callback (on an engine
-// thread) queues the result in the database's completion queue; the first result of a batch
-// wakes the JavaScript thread through the database's thread-safe function, which then
-// settles every queued promise in one go. The thread-safe function keeps the event loop
+// commit.cc — `await txn.commit()`: the transaction is submitted (submit.h) with
+// skv_txn_commit_async, whose callback (on an engine thread) queues the result in the
+// database's completion queue; the first result of a batch wakes the JavaScript thread
+// through the database's thread-safe function, which then settles every queued promise in
+// one go. The thread-safe function keeps the event loop
 // alive only while commits are pending; at environment teardown queued results are dropped.
 #include "db.h"
+#include "submit.h"
 #include "txn.h"
 
 namespace skvnode {
@@ -38,6 +40,7 @@ void CommitQueue::Give(CommitRec *rec) {
     }
     rec->next = nullptr;
     rec->deferred = nullptr;
+    rec->msg.clear();
     pool_.push_back(rec);
 }
 
@@ -65,11 +68,10 @@ CommitRec *CommitQueue::TakeAll() {
 
 // ---- the channel -------------------------------------------------------------------------
 
-namespace {
-
-// Engine thread, no engine lock held, exactly once per successful submit. Only the commit
-// that finds the queue idle wakes the JavaScript thread; the others ride along with it.
-void OnCommitted(void *user_data, int status) {
+// Engine thread, no engine lock held, exactly once per successful submit (or a pool thread
+// for a refused one). Only the commit that finds the queue idle wakes the JavaScript thread;
+// the others ride along with it.
+void CommitFinished(void *user_data, int status) {
     auto *rec = static_cast<CommitRec *>(user_data);
     // The database outlives its callbacks: skv_close returns only after every one has run,
     // and the thread-safe function (which holds the DbCore) is released after skv_close.
@@ -78,6 +80,8 @@ void OnCommitted(void *user_data, int status) {
         napi_call_threadsafe_function(core->tsfn, nullptr, napi_tsfn_nonblocking);
     // on failure the environment is going away: the queued records are freed with the core
 }
+
+namespace {
 
 // Settles the promises of a drained batch, a handle scope per few so that the handles of a
 // large batch do not pile up.
@@ -94,7 +98,7 @@ void SettleAll(napi_env env, DbCore *core, CommitRec *rec) {
             if (rec->status == SKV_OK)
                 napi_resolve_deferred(env, rec->deferred, undef);
             else
-                napi_reject_deferred(env, rec->deferred, MakeError(env, rec->status, ""));
+                napi_reject_deferred(env, rec->deferred, MakeError(env, rec->status, rec->msg));
             core->commits.Give(rec);
             settled++;
             rec = next;
@@ -162,15 +166,19 @@ void SettleCloseWaiters(napi_env env, DbCore *core) {
 }
 
 // txnCommit(id): a promise settled when the engine has committed (or refused) the writes.
-// An error skv_txn_commit_async returns at once rejects the promise before it is returned.
-// The transaction has ended and its handle is released either way.
+// The transaction has ended and its handle is released either way. A write transaction no
+// cursor or pool call shares goes to the submit queue (submit.h), submitted off the event
+// loop at the end of the turn (an error the engine finds at submission, such as a restore
+// since the transaction began, then rejects the promise later). Otherwise (a read-only one,
+// or one whose cursors use its C handle under its lock) it is submitted here, and an error
+// skv_txn_commit_async returns at once rejects the promise before it is returned.
 Napi::Value TxnCommit(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     std::shared_ptr<TxnCore> core = TxnOf(info);
     napi_deferred deferred;
     napi_value promise;
     NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, &promise), Napi::Value());
-    int rc;
+    int rc = SKV_OK;
     std::string msg;
     std::shared_ptr<DbCore> db = core->db;
     {
@@ -182,19 +190,28 @@ Napi::Value TxnCommit(const Napi::CallbackInfo &info) {
             CommitRec *rec = db->commits.Take();
             rec->deferred = deferred;
             rec->owner = db.get();
-            rc = skv_txn_commit_async(core->txn, OnCommitted, rec);
-            if (rc != SKV_OK) {
-                msg = skv_errmsg();
-                db->commits.Give(rec);
+            // A transaction that can write, shared by the handle table and `core` only (no
+            // cursor can reach its C handle), is queued; a read-only one is refused at once.
+            if (core->mode != SKV_TXN_READ_ONLY && core.use_count() <= 2) {
+                db->submits.Push(core->txn, rec); // submitted at the end of the turn
+                core->txn = nullptr;              // the queue frees it once submitted
+            } else {
+                db->submits.SubmitAll(); // the queued ones first: commits keep their order
+                rc = skv_txn_commit_async(core->txn, CommitFinished, rec);
+                if (rc != SKV_OK) {
+                    msg = skv_errmsg();
+                    db->commits.Give(rec);
+                }
             }
         }
         core->End(); // ended either way
     }
     ReleaseTxn(info);
-    if (rc != SKV_OK)
+    if (rc != SKV_OK) {
         napi_reject_deferred(env, deferred, MakeError(env, rc, msg));
-    else
+    } else {
         CommitSubmitted(db.get());
+    }
     return Napi::Value(env, promise);
 }
 

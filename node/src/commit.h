@@ -7,20 +7,27 @@
 #include <node_api.h>
 
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace skvnode {
 
 struct DbCore;
 
-// One submitted async commit: the promise to settle and, once the engine called back, the
-// commit's status.
+// One async commit: the promise to settle and, once the engine called back (or refused the
+// submit), the commit's status and the engine's message for it.
 struct CommitRec {
     CommitRec *next = nullptr;
     DbCore *owner = nullptr; // the database whose queue it goes to
     napi_deferred deferred = nullptr;
     int status = 0;
+    std::string msg; // a refused submit's skv_errmsg(); empty: skv_strerror(status)
 };
+
+// The engine's commit callback (an skv_commit_cb, on an engine or pool thread): queues the
+// result of the commit whose record is user_data and wakes the JavaScript thread when the
+// queue was idle.
+void CommitFinished(void *user_data, int status);
 
 class CommitQueue {
   public:

@@ -9,6 +9,7 @@
 
 #include "commit.h"
 #include "common.h"
+#include "submit.h"
 
 namespace skvnode {
 
@@ -20,6 +21,7 @@ struct DbCore {
     skv_db *db = nullptr;
     napi_threadsafe_function tsfn = nullptr; // wakes the JS thread to settle async commits
     CommitQueue commits;                     // finished async commits, settled in batches
+    CommitSubmitter submits;                 // async commits not yet handed to the engine
     bool closing = false;                    // (JS) close began: every call answers SKV_ECLOSED
     bool released = false;                   // (JS) skv_close returned, tsfn released
     void *hook = nullptr;                    // (JS) the environment clean-up hook's argument
@@ -99,6 +101,7 @@ class Db : public Napi::ObjectWrap<Db> {
     Napi::Value VerifyAsync(const Napi::CallbackInfo &info);
     Napi::Value Begin(const Napi::CallbackInfo &info);
     Napi::Value IsClosed(const Napi::CallbackInfo &info);
+    Napi::Value Submit(const Napi::CallbackInfo &info);
 
     Napi::Value RunSync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);
     Napi::Value RunAsync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);
