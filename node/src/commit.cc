@@ -193,8 +193,9 @@ Napi::Value TxnCommit(const Napi::CallbackInfo &info) {
             // A transaction that can write, shared by the handle table and `core` only (no
             // cursor can reach its C handle), is queued; a read-only one is refused at once.
             if (core->mode != SKV_TXN_READ_ONLY && core.use_count() <= 2) {
-                db->submits.Push(core->txn, rec); // submitted at the end of the turn
-                core->txn = nullptr;              // the queue frees it once submitted
+                size_t queued = db->submits.Push(core->txn, rec); // submitted by a job
+                core->txn = nullptr; // the queue frees it once submitted
+                if (queued >= kSubmitEarly) StartSubmitJob(env, db);
             } else {
                 db->submits.SubmitAll(); // the queued ones first: commits keep their order
                 rc = skv_txn_commit_async(core->txn, CommitFinished, rec);

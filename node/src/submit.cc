@@ -5,9 +5,10 @@
 
 namespace skvnode {
 
-void CommitSubmitter::Push(skv_txn *txn, CommitRec *rec) {
+size_t CommitSubmitter::Push(skv_txn *txn, CommitRec *rec) {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back({txn, rec});
+    return queue_.size();
 }
 
 bool CommitSubmitter::NeedsJob() {

@@ -1,7 +1,7 @@
 // submit.h — the submission side of async commits: `txn.commit()` on the JavaScript thread
-// hands its transaction to this queue, and at the end of the turn (a microtask) one job on
-// the thread pool submits the queued transactions to the engine (skv_txn_commit_async), in
-// order. The event loop then pays
+// hands its transaction to this queue, and at the end of the turn (a microtask; in long
+// turns also every few hundred commits) one job on the thread pool submits the queued
+// transactions to the engine (skv_txn_commit_async), in order. The event loop then pays
 // neither the encoding of the commit record nor the wake-ups of the engine's commit thread,
 // and the transactions of one turn reach the engine together, as one commit group.
 #ifndef SKV_NODE_SUBMIT_H
@@ -21,8 +21,8 @@ namespace skvnode {
 class CommitSubmitter {
   public:
     // JS thread: queues a transaction (this queue now owns it) with the record of its
-    // promise; Start (at the end of the turn) hands the queue to a job.
-    void Push(skv_txn *txn, CommitRec *rec);
+    // promise; returns how many are queued. StartSubmitJob hands the queue to a job.
+    size_t Push(skv_txn *txn, CommitRec *rec);
     // JS thread: true when the caller must start a job: transactions are queued and no job
     // is running or scheduled.
     bool NeedsJob();
@@ -48,9 +48,13 @@ class CommitSubmitter {
     std::mutex order_;           // held while a batch is submitted: batches keep their order
 };
 
+// This many queued commits start a job without waiting for the end of the turn, so that the
+// engine works on a long turn's first commits while the turn goes on.
+constexpr size_t kSubmitEarly = 256;
+
 // Starts the pool job that submits the queued commits of a database, unless one runs or
-// nothing is queued (JS thread; lib/txn.js calls it once per turn that committed). Submits
-// them here when the job cannot be created.
+// nothing is queued (JS thread: at the end of a turn that committed, through lib/txn.js, or
+// when kSubmitEarly are queued). Submits them here when the job cannot be created.
 void StartSubmitJob(napi_env env, const std::shared_ptr<DbCore> &core);
 
 } // namespace skvnode

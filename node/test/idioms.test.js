@@ -147,6 +147,23 @@ test('async commits reach the engine in call order, before later commitSync, clo
   assert.strictEqual(db.begin().get('d').toString(), '1');
 });
 
+test('a long turn hands its first commits to the engine before it ends', async (t) => {
+  const db = await fresh(t);
+  const commits = [];
+  for (let i = 0; i < 1000; i++) {
+    const txn = db.begin({ mode: 'writeOnly' });
+    txn.set(`k${String(i).padStart(4, '0')}`, 'v');
+    commits.push(txn.commit());
+  }
+  // still in the same turn: the first few hundred were queued to the engine early
+  const reader = () => db.begin({ mode: 'readOnly' });
+  const deadline = Date.now() + 10000;
+  while (reader().get('k0000') === undefined && Date.now() < deadline) { /* spin */ }
+  assert.strictEqual(reader().get('k0000')?.toString(), 'v');
+  await Promise.all(commits);
+  assert.strictEqual(reader().range().toArray().length, 1000);
+});
+
 test('commits queued in the turn that closes the database are committed first', async (t) => {
   const dir = tmpdir(t);
   for (const close of ['closeSync', 'close']) {
