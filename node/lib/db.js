@@ -8,6 +8,7 @@ const { Batches } = require('./batch');
 const { Txn } = require('./txn');
 
 const NATIVE = Symbol('skv.native');
+const SUBMIT = Symbol('skv.submitScheduled');
 
 function batchDurability(options) {
   const d = options?.durability;
@@ -23,6 +24,7 @@ class DB {
     /** The directory the database was opened from. */
     this.path = path;
     this._batches = new Batches(this);
+    this[SUBMIT] = false;
   }
 
   /**
@@ -93,6 +95,17 @@ class DB {
   }
   /** True once close began. */
   get closed() { return this[NATIVE].closed(); }
+
+  // Async commits of this turn wait in the addon's submit queue; at the end of the turn (a
+  // microtask) one job on the thread pool hands them all to the engine (lib/txn.js).
+  _submitLater() {
+    if (this[SUBMIT]) return;
+    this[SUBMIT] = true;
+    queueMicrotask(() => {
+      this[SUBMIT] = false;
+      this[NATIVE].submit();
+    });
+  }
 
   /** Writes every memtable to table files and waits until they are in the manifest. */
   async flush() { return this[NATIVE].flushAsync(); }

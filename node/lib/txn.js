@@ -15,12 +15,44 @@ const U64_MAX = (1n << 64n) - 1n;
 const ID = Symbol('skv.txn');
 
 // A transaction dropped without being ended is rolled back and released when collected.
+// Registering costs about as much as the rest of a short transaction, and most transactions
+// end in the turn that began them: so the ones begun in a turn are held in `young` and
+// registered at its end (a microtask), only if still open then. Until then `young` keeps
+// them reachable, so none is collected unregistered.
 const registry = new FinalizationRegistry((id) => native.txnRollback(id));
+const STATE = Symbol('skv.txn.state');
+const YOUNG = 0, REGISTERED = 1, ENDED = 2;
+let young = null;
+
+function registerYoung() {
+  const list = young;
+  young = null;
+  for (const txn of list) {
+    if (txn[STATE] !== YOUNG) continue;
+    txn[STATE] = REGISTERED;
+    registry.register(txn, txn[ID], txn);
+  }
+}
+
+function track(txn) {
+  if (young === null) {
+    young = [];
+    queueMicrotask(registerYoung);
+  }
+  young.push(txn);
+}
+
+// The transaction has ended: its handle is released, nothing is left to collect.
+function untrack(txn) {
+  if (txn[STATE] === REGISTERED) registry.unregister(txn);
+  txn[STATE] = ENDED;
+}
 
 class Txn {
   constructor(id, db, mode) {
     this[ID] = id; // the addon's handle of the transaction
-    registry.register(this, id, this);
+    this[STATE] = YOUNG;
+    track(this);
     /** The database the transaction belongs to. */
     this.db = db;
     /** 'readWrite', 'readOnly' or 'writeOnly'. */
@@ -60,7 +92,8 @@ class Txn {
   commit() {
     try {
       const promise = native.txnCommit(this[ID]);
-      registry.unregister(this); // ended: the handle is released
+      untrack(this); // ended: the handle is released
+      this.db._submitLater(); // queued: submitted with the rest of this turn's commits
       return promise;
     } catch (e) {
       return Promise.reject(e); // errors reject, never throw
@@ -71,18 +104,18 @@ class Txn {
     try {
       native.txnCommitSync(this[ID]);
     } finally {
-      registry.unregister(this); // ended whatever the commit returned
+      untrack(this); // ended whatever the commit returned
     }
   }
   /** Discards the writes and ends the transaction; a no-op once it has ended. */
   rollback() {
     native.txnRollback(this[ID]);
-    registry.unregister(this);
+    untrack(this);
   }
   /** Ends the transaction (rolling back if still open) and releases it now. */
   close() {
     native.txnRollback(this[ID]);
-    registry.unregister(this);
+    untrack(this);
   }
   /** True once committed, rolled back or closed, or when the database was closed. */
   get ended() { return native.txnEnded(this[ID]); }

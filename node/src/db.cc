@@ -50,6 +50,7 @@ void CloseAtTeardown(void *arg) {
     delete static_cast<HookArg *>(arg);
     if (!core->closing) {
         core->closing = true;
+        core->submits.SubmitAll();
         core->WaitPoolCalls();
         skv_close(core->db);
     } else {
@@ -77,6 +78,7 @@ void FinishClose(napi_env env, const std::shared_ptr<DbCore> &core) {
 
 int CloseNow(napi_env env, const std::shared_ptr<DbCore> &core) {
     core->closing = true;
+    core->submits.SubmitAll(); // the async commits begun before close are committed
     core->WaitPoolCalls();
     int rc = skv_close(core->db);
     std::string msg = rc ? skv_errmsg() : "";
@@ -105,6 +107,7 @@ Napi::Function Db::Class(Napi::Env env) {
                            InstanceMethod<&Db::VerifyAsync>("checkAsync"),
                            InstanceMethod<&Db::Begin>("begin"),
                            InstanceMethod<&Db::IsClosed>("closed"),
+                           InstanceMethod<&Db::Submit>("submit"),
                        });
 }
 
@@ -201,6 +204,7 @@ Napi::Value Db::CloseAsync(const Napi::CallbackInfo &info) {
     Work::Queue(
         env,
         [core, result]() {
+            core->submits.SubmitAll();
             core->WaitPoolCalls();
             result->rc = skv_close(core->db);
             if (result->rc) result->msg = skv_errmsg();
@@ -218,13 +222,16 @@ Napi::Value Db::CloseAsync(const Napi::CallbackInfo &info) {
 
 Napi::Value Db::RunSync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name) {
     Napi::Env env = info.Env();
-    Check(env, fn(Live(env, name)->db));
+    std::shared_ptr<DbCore> core = Live(env, name);
+    core->submits.SubmitAll(); // after the async commits begun before it
+    Check(env, fn(core->db));
     return env.Undefined();
 }
 
 Napi::Value Db::RunAsync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name) {
     Napi::Env env = info.Env();
     std::shared_ptr<DbCore> core = Live(env, name);
+    core->submits.SubmitAll(); // after the async commits begun before it
     auto call = std::make_shared<PoolCall>(core);
     return Work::Queue(env,
                        [core, call, fn]() mutable {
@@ -258,6 +265,7 @@ Napi::Value Db::RunDir(const Napi::CallbackInfo &info, int (*fn)(skv_db *, const
     Napi::Env env = info.Env();
     std::string dir = info[0].As<Napi::String>().Utf8Value();
     std::shared_ptr<DbCore> core = Live(env, name);
+    core->submits.SubmitAll(); // after the async commits begun before it
     if (!async) {
         Check(env, fn(core->db, dir.c_str()));
         return env.Undefined();
@@ -395,7 +403,14 @@ Napi::Value Db::Begin(const Napi::CallbackInfo &info) {
             ThrowWith(env, rc, msg);
         }
     }
-    return NewTxn(env, txn, core);
+    return NewTxn(env, txn, core, mode);
+}
+
+// submit(): hands the async commits queued in this turn to a pool job (submit.h); a no-op
+// once close began (close submits them itself).
+Napi::Value Db::Submit(const Napi::CallbackInfo &info) {
+    if (core_ && !core_->closing) StartSubmitJob(info.Env(), core_);
+    return info.Env().Undefined();
 }
 
 Napi::Value Db::IsClosed(const Napi::CallbackInfo &info) {

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "commit.h"
 #include "common.h"
+#include "submit.h"
 
 namespace skvnode {
 
@@ -17,7 +19,9 @@ namespace skvnode {
 struct DbCore {
     napi_env env = nullptr;
     skv_db *db = nullptr;
-    napi_threadsafe_function tsfn = nullptr; // settles async commits on the JS thread
+    napi_threadsafe_function tsfn = nullptr; // wakes the JS thread to settle async commits
+    CommitQueue commits;                     // finished async commits, settled in batches
+    CommitSubmitter submits;                 // async commits not yet handed to the engine
     bool closing = false;                    // (JS) close began: every call answers SKV_ECLOSED
     bool released = false;                   // (JS) skv_close returned, tsfn released
     void *hook = nullptr;                    // (JS) the environment clean-up hook's argument
@@ -97,6 +101,7 @@ class Db : public Napi::ObjectWrap<Db> {
     Napi::Value VerifyAsync(const Napi::CallbackInfo &info);
     Napi::Value Begin(const Napi::CallbackInfo &info);
     Napi::Value IsClosed(const Napi::CallbackInfo &info);
+    Napi::Value Submit(const Napi::CallbackInfo &info);
 
     Napi::Value RunSync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);
     Napi::Value RunAsync(const Napi::CallbackInfo &info, int (*fn)(skv_db *), const char *name);

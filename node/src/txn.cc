@@ -46,9 +46,10 @@ void TxnTable::Release(double id) {
     // `core` goes here: skv_txn_free once no cursor holds it
 }
 
-Napi::Value NewTxn(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db) {
+Napi::Value NewTxn(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db, int mode) {
     auto core = std::make_shared<TxnCore>();
     core->txn = txn;
+    core->mode = mode;
     core->db = std::move(db);
     double id = Data(env)->txns->Add(std::move(core));
     if (id < 0) ThrowWith(env, SKV_ENOMEM, "too many live transactions");
@@ -184,7 +185,9 @@ Napi::Value CommitSync(const Napi::CallbackInfo &info) {
     std::string msg;
     {
         TxnLock lock(env, core);
-        rc = skv_txn_commit(TxnHandle(env, core));
+        skv_txn *txn = TxnHandle(env, core);
+        core->db->submits.SubmitAll(); // async commits begun before it go first
+        rc = skv_txn_commit(txn);
         if (rc) msg = skv_errmsg();
         core->End();
     }

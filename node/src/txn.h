@@ -17,6 +17,7 @@ struct TxnCore {
     std::recursive_mutex mu;
     skv_txn *txn = nullptr;
     std::shared_ptr<DbCore> db;
+    int mode = SKV_TXN_READ_WRITE; // as begun
     bool inScan = false; // a scan callback is running: calls on this transaction are refused
 
     void End() {
@@ -59,8 +60,8 @@ class TxnTable {
     std::vector<uint32_t> free_;
 };
 
-// Begins the transaction object of a new skv_txn: its handle (Db::Begin).
-Napi::Value NewTxn(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db);
+// Begins the transaction object of a new skv_txn (begun in `mode`): its handle (Db::Begin).
+Napi::Value NewTxn(Napi::Env env, skv_txn *txn, std::shared_ptr<DbCore> db, int mode);
 // The transaction whose handle is info[0]; SKV_ECLOSED once released.
 std::shared_ptr<TxnCore> TxnOf(const Napi::CallbackInfo &info);
 // Its C handle for a call; SKV_ECLOSED when it has ended or its database was closed.

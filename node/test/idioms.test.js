@@ -117,6 +117,72 @@ test('close settles after every pending commit promise, and commits are durable'
   await again.close();
 });
 
+test('async commits reach the engine in call order, before later commitSync, close and sync', async (t) => {
+  const db = await fresh(t);
+  // both from the same snapshot: the first to commit wins, the other conflicts
+  const a = db.begin();
+  const b = db.begin();
+  a.set('k', 'async');
+  b.set('k', 'sync');
+  const pa = a.commit(); // queued until the end of this turn
+  assert.throws(() => b.commitSync(), { code: 'SKV_ECONFLICT' });
+  await pa;
+  assert.strictEqual(db.begin().get('k').toString(), 'async');
+
+  // a transaction with an open cursor is committed at once; its cursor has ended with it
+  const c = db.begin();
+  c.set('c', '1');
+  const cursor = c.cursor();
+  const pc = c.commit();
+  assert.throws(() => cursor.first(), { code: 'SKV_ECLOSED' });
+  await pc;
+  assert.strictEqual(db.begin().get('c').toString(), '1');
+
+  // queued commits are in the log before a sync of the same turn returns
+  const d = db.begin();
+  d.set('d', '1');
+  const pd = d.commit();
+  db.syncSync();
+  await pd;
+  assert.strictEqual(db.begin().get('d').toString(), '1');
+});
+
+test('a long turn hands its first commits to the engine before it ends', async (t) => {
+  const db = await fresh(t);
+  const commits = [];
+  for (let i = 0; i < 1000; i++) {
+    const txn = db.begin({ mode: 'writeOnly' });
+    txn.set(`k${String(i).padStart(4, '0')}`, 'v');
+    commits.push(txn.commit());
+  }
+  // still in the same turn: the first few hundred were queued to the engine early
+  const reader = () => db.begin({ mode: 'readOnly' });
+  const deadline = Date.now() + 10000;
+  while (reader().get('k0000') === undefined && Date.now() < deadline) { /* spin */ }
+  assert.strictEqual(reader().get('k0000')?.toString(), 'v');
+  await Promise.all(commits);
+  assert.strictEqual(reader().range().toArray().length, 1000);
+});
+
+test('commits queued in the turn that closes the database are committed first', async (t) => {
+  const dir = tmpdir(t);
+  for (const close of ['closeSync', 'close']) {
+    const db = await skv.open(path.join(dir, close));
+    const commits = [];
+    for (let i = 0; i < 100; i++) {
+      const txn = db.begin({ mode: 'writeOnly' });
+      txn.set(`k${i}`, 'v');
+      commits.push(txn.commit());
+    }
+    const closed = db[close](); // still in the turn that committed
+    await closed;
+    await Promise.all(commits);
+    const again = await skv.open(path.join(dir, close));
+    assert.strictEqual(again.begin().range().toArray().length, 100, close);
+    await again.close();
+  }
+});
+
 test('breaking out of a loop closes its cursor (return()), also on throw', async (t) => {
   const db = await fresh(t);
   await db.transaction((w) => { for (let i = 0; i < 100; i++) w.set(`k${String(i).padStart(3, '0')}`, 'v'); });
