@@ -131,7 +131,8 @@ static void test_writeset_small_and_indexed(void) {
         size_t n = 0;
         ok = ok && skv__ws_sorted(&ws, &sorted, &n) == SKV_OK && n == live;
         for (size_t i = 0; ok && i < n; i++) {
-            int k = atoi((const char *)sorted[i]->key + 1);
+            const uint8_t *key = sorted[i]->key; /* "kNN", not NUL-terminated */
+            int k = (key[1] - '0') * 10 + (key[2] - '0');
             ok = sorted[i]->klen == 3 && latest_kind[k] == sorted[i]->kind &&
                  (i == 0 || memcmp(sorted[i - 1]->key, sorted[i]->key, 3) < 0);
         }
