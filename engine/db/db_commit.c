@@ -7,6 +7,7 @@
  * visible sequence (so a transaction becomes visible all at once). The engine thread also
  * runs the callbacks of asynchronous commits, with no lock held.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,10 +34,11 @@ struct SkvCommitReq {
     skv_commit_cb cb;
     void *user_data;
     char msg[256];
+    uint8_t rec_bytes[]; /* the record, in the request's own allocation (commit_build) */
 };
 
 static void commit_req_free(SkvCommitReq *r) {
-    free(r->rec);
+    if (r->rec != r->rec_bytes) free(r->rec);
     if (r->fps != r->fps_small) free(r->fps);
     free(r->snap);
     free(r);
@@ -295,19 +297,23 @@ void skv__commit_stop(skv_db *db) {
 
 /* Builds the request from the transaction's writes and takes its snapshot. */
 static int commit_build(skv_txn *txn, SkvCommitReq **out) {
-    SkvCommitReq *r = calloc(1, sizeof *r);
+    size_t len = skv__batch_size(&txn->ws);
+    if (len > SIZE_MAX - sizeof(SkvCommitReq)) return SKV_ENOMEM;
+    SkvCommitReq *r = malloc(sizeof *r + len);
     if (!r) return SKV_ENOMEM;
-    int rc = skv__batch_encode(&txn->ws, &r->rec, &r->len);
+    memset(r, 0, offsetof(SkvCommitReq, msg));
+    r->msg[0] = '\0';
+    r->rec = r->rec_bytes;
+    r->len = len;
+    skv__batch_encode_to(&txn->ws, r->rec);
     size_t n = txn->ws.n;
     r->fps = n <= sizeof r->fps_small / sizeof r->fps_small[0] ? r->fps_small
                                                                : malloc(n * sizeof *r->fps);
-    if (!rc && !r->fps) rc = SKV_ENOMEM;
-    if (rc) {
+    if (!r->fps) {
         commit_req_free(r);
-        return rc;
+        return SKV_ENOMEM;
     }
-    for (size_t i = 0; i < txn->ws.n; i++)
-        r->fps[r->nfps++] = skv__fingerprint(txn->ws.w[i].key, txn->ws.w[i].klen);
+    for (size_t i = 0; i < txn->ws.n; i++) r->fps[r->nfps++] = txn->ws.w[i].fp;
     r->cost = txn->ws.cost;
     r->immediate = txn->durability == SKV_DURABILITY_IMMEDIATE;
     r->snap = txn->snap;

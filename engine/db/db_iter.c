@@ -102,11 +102,12 @@ static int iter_cmp_kid(const IterChild *a, const IterChild *b) {
 }
 
 /* Picks the smallest (dir 1) or largest (dir -1) key among the children, skipping keys whose
- * winning version is a tombstone, within the bounds. */
+ * winning version is a tombstone, within the bounds. On a tie the earlier child wins. Notes
+ * the winner, the best of the other children and whether they tie, for iter_step. */
 static int iter_settle(skv_iter *it, int dir) {
     it->dir = dir;
     for (;;) {
-        IterChild *best = NULL;
+        IterChild *best = NULL, *second = NULL;
         for (size_t i = 0; i < it->nkids; i++) {
             IterChild *c = &it->kids[i];
             int rc = c->valid ? SKV_OK : skv__child_status(c);
@@ -114,10 +115,20 @@ static int iter_settle(skv_iter *it, int dir) {
                 /* a source that cannot be read could hold the next key or hide one: stop
                  * rather than return a wrong answer */
                 it->pos = POS_END;
+                it->best = NULL;
                 return rc;
             }
-            if (c->valid && (!best || iter_cmp_kid(c, best) * dir < 0)) best = c;
+            if (!c->valid) continue;
+            if (!best || iter_cmp_kid(c, best) * dir < 0) {
+                second = best;
+                best = c;
+            } else if (!second || iter_cmp_kid(c, second) * dir < 0) {
+                second = c;
+            }
         }
+        it->best = best;
+        it->second = second;
+        it->ties = second && iter_cmp_kid(second, best) == 0;
         if (!best) break;
         if (dir > 0 && it->hi &&
             skv__key_cmp(best->cur.key, best->cur.klen, it->hi, it->hilen) >= 0)
@@ -174,6 +185,26 @@ static int iter_step(skv_iter *it, int dir) {
     if (!(k.key = skv__hold_key(&it->kbuf, &it->kcap, k.key, k.klen))) return SKV_ENOMEM;
     if (it->dir != dir)
         return dir > 0 ? iter_seek_ge(it, k.key, k.klen, 1) : iter_seek_le(it, k.key, k.klen, 1);
+    IterChild *b = it->best;
+    if (b && !it->ties) {
+        /* only the winner holds the key: move it alone; while it stays ahead of the best of
+         * the others (the usual case when the sources hold different key ranges) it wins
+         * again without a look at the other children */
+        if (dir > 0)
+            skv__child_next(b, k.key, k.klen);
+        else
+            skv__child_prev(b, k.key, k.klen);
+        if (b->valid && !iter_is_tombstone(b->cur.kind) &&
+            (!it->second || iter_cmp_kid(b, it->second) * dir < 0)) {
+            if (dir > 0 && it->hi && skv__key_cmp(b->cur.key, b->cur.klen, it->hi, it->hilen) >= 0)
+                return iter_settle(it, dir);
+            if (dir < 0 && it->lo && skv__key_cmp(b->cur.key, b->cur.klen, it->lo, it->lolen) < 0)
+                return iter_settle(it, dir);
+            it->cur = b->cur;
+            return SKV_OK;
+        }
+        return iter_settle(it, dir);
+    }
     for (size_t i = 0; i < it->nkids; i++) {
         IterChild *c = &it->kids[i];
         if (c->valid && skv__key_cmp(c->cur.key, c->cur.klen, k.key, k.klen) == 0) {

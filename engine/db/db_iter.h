@@ -23,6 +23,10 @@ struct skv_iter {
     uint8_t *ws_data;
     IterChild *kids; /* kids[0]: the writes */
     size_t nkids;
+    /* after a merge in direction dir: the winning child, the best of the others (NULL when
+     * none is valid) and whether that one holds the same key (a tie) */
+    IterChild *best, *second;
+    int ties;
     int pos;
     int dir; /* 1 after forward moves, -1 after backward ones (physical order) */
     SkvMemEntry cur;

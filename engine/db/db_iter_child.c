@@ -63,14 +63,22 @@ static void child_seek_before(IterChild *c, const void *key, size_t klen, uint64
         skv__leveliter_seek_before(&c->li, key, klen, seq);
 }
 
-/* Forward: skip versions newer than the snapshot; lands on a key's newest visible one. */
-static void child_settle_fwd(IterChild *c) {
-    for (;;) {
+/* Forward, from an entry already read into cur: skip versions newer than the snapshot;
+ * lands on a key's newest visible one. */
+static void child_settle_fwd_read(IterChild *c) {
+    while (c->cur.seq > c->snap) {
+        child_next(c);
         if (!(c->valid = child_valid(c))) return;
         child_read(c);
-        if (c->cur.seq <= c->snap) return;
-        child_next(c);
     }
+    c->valid = 1;
+}
+
+/* Forward: skip versions newer than the snapshot; lands on a key's newest visible one. */
+static void child_settle_fwd(IterChild *c) {
+    if (!(c->valid = child_valid(c))) return;
+    child_read(c);
+    child_settle_fwd_read(c);
 }
 
 /* Steps at most this many entries over versions of one key before seeking past them. */
@@ -192,16 +200,16 @@ void skv__child_next(IterChild *c, const void *key, size_t klen) {
         return;
     }
     /* step over the older versions of key (usually none or a few); after many, seek past */
-    for (int steps = 0;; steps++) {
-        if (steps == CHILD_MAX_STEPS) {
-            child_seek(c, key, klen, 0);
-            break;
-        }
+    for (int steps = 0; steps < CHILD_MAX_STEPS; steps++) {
         child_next(c);
-        if (!child_valid(c)) break;
+        if (!(c->valid = child_valid(c))) return;
         child_read(c);
-        if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) break;
+        if (skv__key_cmp(c->cur.key, c->cur.klen, key, klen) != 0) {
+            child_settle_fwd_read(c);
+            return;
+        }
     }
+    child_seek(c, key, klen, 0);
     child_settle_fwd(c);
 }
 

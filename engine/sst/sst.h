@@ -76,9 +76,19 @@ int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n);
  * leaves the entries to the cursor, which checks each one as it decodes it. */
 int skv__sst_block_view(SkvSstBlock *blk, const void *data, size_t n);
 
+/* One entry of the restart run a backward move decoded: where it lies and where its full
+ * internal key was kept (in SkvSstBlockIter.run_keys). */
+typedef struct {
+    size_t cur, next, vlen;
+    size_t key_off, klen;
+} SkvSstRunEntry;
+
 /* A cursor over an opened block. Several may run over one block at once. The cursor keeps
  * the current key in a buffer of its own (inline for short keys), so it must not be copied
- * or moved once initialised. */
+ * or moved once initialised. Moving backwards decodes the entries from the last restart point
+ * before the target; the cursor keeps them (offsets and full keys) so that the next backward
+ * steps inside the same run need no decoding (heap buffers, freed by
+ * skv__sst_blockiter_free). */
 typedef struct {
     const SkvSstBlock *blk;
     uint8_t *key; /* current internal key: inline_key, or a heap buffer of kcap bytes */
@@ -88,6 +98,10 @@ typedef struct {
     const uint8_t *val;
     size_t vlen;
     int status; /* SKV_OK, or the error that ended the walk (see skv__sst_blockiter_status) */
+    SkvSstRunEntry *run; /* the run kept by the last backward scan: run_n entries in order */
+    size_t run_n, run_cap, run_hint;
+    uint8_t *run_keys;
+    size_t run_keys_len, run_keys_cap;
     uint8_t inline_key[112];
 } SkvSstBlockIter;
 

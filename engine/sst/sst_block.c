@@ -268,6 +268,10 @@ int skv__sst_block_open(SkvSstBlock *blk, const void *data, size_t n) {
 
 int skv__sst_blockiter_init(SkvSstBlockIter *it, const SkvSstBlock *blk) {
     it->blk = blk;
+    it->run = NULL;
+    it->run_n = it->run_cap = it->run_hint = 0;
+    it->run_keys = NULL;
+    it->run_keys_len = it->run_keys_cap = 0;
     it->key = it->inline_key;
     it->kcap = sizeof it->inline_key;
     it->klen = 0;
@@ -279,6 +283,11 @@ int skv__sst_blockiter_init(SkvSstBlockIter *it, const SkvSstBlock *blk) {
 }
 
 void skv__sst_blockiter_free(SkvSstBlockIter *it) {
+    free(it->run);
+    free(it->run_keys);
+    it->run = NULL;
+    it->run_keys = NULL;
+    it->run_n = it->run_cap = it->run_keys_len = it->run_keys_cap = 0;
     if (it->key != it->inline_key) free(it->key);
     it->key = it->inline_key;
     it->kcap = sizeof it->inline_key;
@@ -365,12 +374,84 @@ void skv__sst_blockiter_next(SkvSstBlockIter *it) {
     blk_step(it, it->next);
 }
 
-/* Moves to the entry that ends at target, scanning from restart point i. */
+/* Keeps the current entry as the next one of the run; on no memory the run is dropped (the
+ * walk goes on without it). */
+static void blk_run_keep(SkvSstBlockIter *it) {
+    if (it->run_n == it->run_cap) {
+        size_t cap = it->run_cap ? it->run_cap * 2 : 16;
+        SkvSstRunEntry *r = realloc(it->run, cap * sizeof *r);
+        if (!r) {
+            it->run_n = 0;
+            return;
+        }
+        it->run = r;
+        it->run_cap = cap;
+    }
+    if (it->run_keys_len + it->klen > it->run_keys_cap) {
+        size_t cap = it->run_keys_cap ? it->run_keys_cap : 512;
+        while (cap < it->run_keys_len + it->klen) cap *= 2;
+        uint8_t *k = realloc(it->run_keys, cap);
+        if (!k) {
+            it->run_n = 0;
+            return;
+        }
+        it->run_keys = k;
+        it->run_keys_cap = cap;
+    }
+    memcpy(it->run_keys + it->run_keys_len, it->key, it->klen);
+    it->run[it->run_n++] = (SkvSstRunEntry){.cur = it->cur,
+                                            .next = it->next,
+                                            .vlen = it->vlen,
+                                            .key_off = it->run_keys_len,
+                                            .klen = it->klen};
+    it->run_keys_len += it->klen;
+}
+
+/* Moves to the entry that ends at target, scanning from restart point i and keeping the
+ * entries it decodes as the run. */
 static void blk_scan_to_end(SkvSstBlockIter *it, uint32_t i, size_t target) {
+    it->run_n = it->run_keys_len = 0;
     blk_to_restart(it, i);
-    while (skv__sst_blockiter_valid(it) && it->next < target)
-        if (blk_step(it, it->next)) return;
-    if (skv__sst_blockiter_valid(it) && it->next != target) blk_fail(it, SKV_ECORRUPT, it->next);
+    while (skv__sst_blockiter_valid(it)) {
+        blk_run_keep(it);
+        if (it->next >= target) break;
+        if (blk_step(it, it->next)) {
+            it->run_n = 0;
+            return;
+        }
+    }
+    if (skv__sst_blockiter_valid(it) && it->next != target) {
+        it->run_n = 0;
+        blk_fail(it, SKV_ECORRUPT, it->next);
+    }
+    it->run_hint = it->run_n ? it->run_n - 1 : 0;
+}
+
+/* The kept run's entry that ends at target, or -1 when the run does not hold it. */
+static ptrdiff_t blk_run_find(const SkvSstBlockIter *it, size_t target) {
+    if (!it->run_n || target <= it->run[0].cur || target > it->run[it->run_n - 1].next) return -1;
+    size_t h = it->run_hint;
+    if (h < it->run_n && it->run[h].next == target) return (ptrdiff_t)h;
+    if (h > 0 && h - 1 < it->run_n && it->run[h - 1].next == target) return (ptrdiff_t)h - 1;
+    for (size_t j = 0; j < it->run_n; j++)
+        if (it->run[j].next == target) return (ptrdiff_t)j;
+    return -1;
+}
+
+/* Positions on the kept run's entry j (already decoded and checked once). */
+static void blk_run_load(SkvSstBlockIter *it, size_t j) {
+    const SkvSstRunEntry *e = &it->run[j];
+    if (blk_key_reserve(it, e->klen, 0)) {
+        blk_fail(it, SKV_ENOMEM, e->cur);
+        return;
+    }
+    memcpy(it->key, it->run_keys + e->key_off, e->klen);
+    it->klen = e->klen;
+    it->vlen = e->vlen;
+    it->val = it->blk->data + e->next - e->vlen;
+    it->cur = e->cur;
+    it->next = e->next;
+    it->run_hint = j ? j - 1 : 0;
 }
 
 void skv__sst_blockiter_last(SkvSstBlockIter *it) {
@@ -388,6 +469,11 @@ void skv__sst_blockiter_prev(SkvSstBlockIter *it) {
     size_t target = it->cur;
     if (target == 0) {
         blk_invalidate(it);
+        return;
+    }
+    ptrdiff_t j = blk_run_find(it, target);
+    if (j >= 0) {
+        blk_run_load(it, (size_t)j);
         return;
     }
     /* the last restart point before target */

@@ -120,6 +120,13 @@ int skv__sst_load_part(SkvSstReader *r, size_t p, const SkvSstPartition **out, S
  * stays valid while *pin is held. SKV_ECORRUPT naming file and block, SKV_EIO or SKV_ENOMEM. */
 int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin);
 
+/* skv__sst_load_block for a cursor that has just visited the block at h: when `verified`, an
+ * uncompressed block viewed in the mapping is not checksummed again (the cursor checked it on
+ * this visit already). *mapped tells whether the block was viewed in the mapping (and so
+ * checked here unless `verified`). */
+int skv__sst_load_block_visit(SkvSstReader *r, SkvSstHandle h, int verified,
+                              const SkvSstBlock **out, SkvSstPin *pin, int *mapped);
+
 /* Returns rc after prefixing the current error message with the table's path and the block
  * (`what` block at offset off). */
 int skv__sst_wrap_error(int rc, const SkvSstReader *r, const char *what, uint64_t off);

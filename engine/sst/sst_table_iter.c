@@ -23,6 +23,10 @@ struct SkvSstIter {
     SkvSstPin pin;
     SkvSstBlockIter bit; /* over the loaded block */
     int status;
+    /* the two mapped blocks this cursor checked last (offset + 1, 0 = none): a walk that
+     * crosses a block boundary steps back and forth over it, and a block is checksummed once
+     * per visit, not at every crossing */
+    uint64_t checked[2];
 };
 
 int skv__sst_iter_new(SkvSstReader *r, SkvSstIter **out) {
@@ -78,7 +82,13 @@ static int tbli_load(SkvSstIter *it, size_t p, size_t b) {
     if (it->has_blk && it->bi == b) return 0;
     tbli_unload_block(it);
     const SkvSstBlock *blk;
-    int rc = skv__sst_load_block(it->r, it->pt->e[b].h, &blk, &it->pin);
+    SkvSstHandle h = it->pt->e[b].h;
+    int mapped, seen = it->checked[0] == h.off + 1 || it->checked[1] == h.off + 1;
+    int rc = skv__sst_load_block_visit(it->r, h, seen, &blk, &it->pin, &mapped);
+    if (rc == SKV_OK && mapped && !seen) {
+        it->checked[1] = it->checked[0];
+        it->checked[0] = h.off + 1;
+    }
     if (rc == SKV_OK) skv__sst_blockiter_init(&it->bit, blk);
     if (rc != SKV_OK) {
         tbli_unload(it);

@@ -448,16 +448,17 @@ static int tblr_keep(SkvSstReader *r, uint64_t off, void *value, size_t charge, 
 }
 
 /* An uncompressed data block of a mapped table, viewed in place (no copy, no cache): its
- * checksum is checked at every use, which also brings it into the processor's cache for the
- * search that follows. 1 when h is such a block (*out set, or rc an error), 0 when not. */
-static int tblr_view_mapped(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out,
+ * checksum is checked at every use (unless the cursor asking `verified` it on this visit),
+ * which also brings it into the processor's cache for the search that follows. 1 when h is
+ * such a block (*out set, or rc an error), 0 when not. */
+static int tblr_view_mapped(SkvSstReader *r, SkvSstHandle h, int verified, const SkvSstBlock **out,
                             SkvSstPin *pin, int *rc) {
     if (!r->map || tblr_bounds(r, h, "data") != SKV_OK ||
         r->map[h.off + h.size] != SKV_SST_COMPRESS_NONE)
         return 0; /* the bounds error, if any, is reported by the copying path */
     uint8_t comp;
     const uint8_t *p = r->map + h.off;
-    if ((*rc = tblr_verify(r, h, "data", p, &comp)) != SKV_OK) return 1;
+    if (!verified && (*rc = tblr_verify(r, h, "data", p, &comp)) != SKV_OK) return 1;
     if ((*rc = skv__sst_block_view(&pin->blk, p, (size_t)h.size)) != SKV_OK) {
         *rc = skv__sst_wrap_error(*rc, r, "data", h.off);
         return 1;
@@ -468,10 +469,16 @@ static int tblr_view_mapped(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock *
 }
 
 int skv__sst_load_block(SkvSstReader *r, SkvSstHandle h, const SkvSstBlock **out, SkvSstPin *pin) {
+    int mapped;
+    return skv__sst_load_block_visit(r, h, 0, out, pin, &mapped);
+}
+
+int skv__sst_load_block_visit(SkvSstReader *r, SkvSstHandle h, int verified,
+                              const SkvSstBlock **out, SkvSstPin *pin, int *mapped) {
     memset(pin, 0, sizeof *pin);
     *out = NULL;
     int rc;
-    if (tblr_view_mapped(r, h, out, pin, &rc)) return rc;
+    if ((*mapped = tblr_view_mapped(r, h, verified, out, pin, &rc))) return rc;
     if (r->cache) {
         SkvCacheHandle *ch = skv__cache_lookup(r->cache, r->file_number, h.off);
         if (ch) {

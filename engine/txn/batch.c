@@ -4,15 +4,18 @@
 #include "mem/mem.h"
 #include "txn/txn.h"
 
-int skv__batch_encode(const SkvWriteSet *ws, uint8_t **out, size_t *len) {
+size_t skv__batch_size(const SkvWriteSet *ws) {
     size_t n = SKV_BATCH_HEADER;
     for (size_t i = 0; i < ws->n; i++) {
         const SkvWrite *w = &ws->w[i];
         n += 1 + skv__varint_len(w->klen) + w->klen + skv__varint_len(w->vlen) + w->vlen +
              skv__varint_len(w->ts);
     }
-    uint8_t *b = malloc(n), *p = b;
-    if (!b) return SKV_ENOMEM;
+    return n;
+}
+
+void skv__batch_encode_to(const SkvWriteSet *ws, uint8_t *out) {
+    uint8_t *p = out;
     *p = SKV_BATCH_FORMAT;
     memset(p + 1, 0, 16);
     skv__put_u32(p + 17, (uint32_t)ws->n);
@@ -28,6 +31,13 @@ int skv__batch_encode(const SkvWriteSet *ws, uint8_t **out, size_t *len) {
         p += w->vlen;
         p += skv__put_varint(p, w->ts);
     }
+}
+
+int skv__batch_encode(const SkvWriteSet *ws, uint8_t **out, size_t *len) {
+    size_t n = skv__batch_size(ws);
+    uint8_t *b = malloc(n);
+    if (!b) return SKV_ENOMEM;
+    skv__batch_encode_to(ws, b);
     *out = b;
     *len = n;
     return SKV_OK;

@@ -21,17 +21,23 @@ typedef struct {
     uint32_t vlen;
     uint64_t ts; /* explicit timestamp, 0 = the commit's */
     int kind;    /* SKV_KIND_* (mem/mem.h) */
+    uint64_t fp; /* skv__fingerprint of the key (the write set's and the oracle's hash) */
 } SkvWrite;
 
 typedef struct {
-    SkvWrite *w;
+    SkvWrite *w; /* each entry's key and value share one allocation (the key's) */
     size_t n, cap;
-    uint32_t *index; /* open addressing: entry number + 1, 0 = empty; latest write per key */
+    /* open addressing: entry number + 1, 0 = empty; latest write per key. Built once the
+     * set passes SKV_WS_LINEAR entries; smaller sets are searched newest first. */
+    uint32_t *index;
     size_t index_cap;
     size_t *savepoints; /* entry count at each savepoint */
     size_t nsave, save_cap;
     size_t cost; /* memtable bytes the writes will take */
 } SkvWriteSet;
+
+/* Write sets of at most this many entries are searched without a hash index. */
+enum { SKV_WS_LINEAR = 8 };
 
 void skv__ws_init(SkvWriteSet *ws);
 void skv__ws_free(SkvWriteSet *ws);
@@ -58,6 +64,9 @@ enum { SKV_BATCH_HEADER = 21, SKV_BATCH_FORMAT = 1 };
 /* Encodes every write of ws (in write order) into a malloc'ed record; the sequence and
  * timestamp fields are filled later with skv__batch_stamp. */
 int skv__batch_encode(const SkvWriteSet *ws, uint8_t **out, size_t *len);
+/* The size of ws's commit record, and its encoding into out (that many bytes). */
+size_t skv__batch_size(const SkvWriteSet *ws);
+void skv__batch_encode_to(const SkvWriteSet *ws, uint8_t *out);
 void skv__batch_stamp(uint8_t *rec, uint64_t first_seq, uint64_t commit_ts);
 
 typedef struct {

@@ -314,7 +314,82 @@ static void test_mapped_value_outlives_table(void) {
     CHECK(scratch_remove(dir) == 0);
 }
 
+/* Walks [lo, hi) of txn forwards (dir 1) or backwards and checks the keys against want
+ * (ascending, n of them); 1 when they match. */
+static int walk_matches(skv_txn *txn, const char *lo, const char *hi, int dir, const int *want,
+                        int n) {
+    skv_iter *it;
+    if (skv_iter_open(txn, lo, lo ? strlen(lo) : 0, hi, hi ? strlen(hi) : 0, 0, &it)) return 0;
+    int got = 0, ok = 1, rc;
+    for (rc = dir > 0 ? skv_iter_first(it) : skv_iter_last(it); ok && rc == SKV_OK;
+         rc = dir > 0 ? skv_iter_next(it) : skv_iter_prev(it), got++) {
+        const void *k;
+        size_t kl;
+        char exp[8];
+        ok = got < n && skv_iter_key(it, &k, &kl) == SKV_OK;
+        if (ok) {
+            snprintf(exp, sizeof exp, "k%03d", want[dir > 0 ? got : n - 1 - got]);
+            ok = kl == 4 && memcmp(k, exp, 4) == 0;
+        }
+    }
+    skv_iter_free(it);
+    return ok && rc == SKV_NOTFOUND && got == n;
+}
+
+/* The merge moves a lone winner without looking at the other sources while it stays ahead of
+ * them: sources holding disjoint key ranges (two tables, the memtable, the transaction's own
+ * writes), keys deleted at the edges of the ranges, a source whose next key ties with
+ * another's, and bounds inside a range, walked both ways, against the expected keys. */
+static void test_merge_disjoint_sources(void) {
+    char dir[] = "/tmp/skv-merge-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    SkvDbOptions opt;
+    skv__db_options_default(&opt);
+    opt.bg_inline = 1;
+    skv_db *db;
+    CHECK_RC(skv__db_open(dir, &opt, skv__env_posix(), &db), SKV_OK);
+    char k[8];
+    for (int i = 0; i < 300; i++) { /* k000..k099, k100..k199 in tables, k200..k299 in memory */
+        snprintf(k, sizeof k, "k%03d", i);
+        put_one(db, k, "v", 1);
+        if (i == 99 || i == 199) CHECK_RC(skv_flush(db), SKV_OK);
+    }
+    /* deletes at the edges of the first two ranges, in the memtable; k150 written again */
+    skv_txn *t;
+    CHECK_RC(skv_txn_begin(db, SKV_TXN_READ_WRITE, &t), SKV_OK);
+    static const int DELS[] = {99, 100, 199, 0};
+    for (int i = 0; i < 4; i++) {
+        snprintf(k, sizeof k, "k%03d", DELS[i]);
+        CHECK_RC(skv_txn_delete(t, k, 4), SKV_OK);
+    }
+    CHECK_RC(skv_txn_set(t, "k150", 4, "w", 1), SKV_OK);
+    CHECK_RC(skv_txn_commit(t), SKV_OK);
+    skv_txn_free(t);
+    /* a reader with its own writes past the end and one in the middle */
+    CHECK_RC(skv_txn_begin(db, SKV_TXN_READ_WRITE, &t), SKV_OK);
+    for (int i = 300; i < 310; i++) {
+        snprintf(k, sizeof k, "k%03d", i);
+        CHECK_RC(skv_txn_set(t, k, 4, "o", 1), SKV_OK);
+    }
+    CHECK_RC(skv_txn_set(t, "k050", 4, "o", 1), SKV_OK);
+    int want[310], n = 0;
+    for (int i = 0; i < 310; i++)
+        if (i != 99 && i != 100 && i != 199 && i != 0) want[n++] = i;
+    CHECK(walk_matches(t, NULL, NULL, 1, want, n));
+    CHECK(walk_matches(t, NULL, NULL, -1, want, n));
+    /* bounds inside the ranges: [k090, k205) */
+    int inner[120], m = 0;
+    for (int i = 90; i < 205; i++)
+        if (i != 99 && i != 100 && i != 199) inner[m++] = i;
+    CHECK(walk_matches(t, "k090", "k205", 1, inner, m));
+    CHECK(walk_matches(t, "k090", "k205", -1, inner, m));
+    skv_txn_free(t);
+    CHECK_RC(skv_close(db), SKV_OK);
+    CHECK(scratch_remove(dir) == 0);
+}
+
 static const TestCase TESTS[] = {{"random_model", test_random_model},
+                                 {"merge_disjoint_sources", test_merge_disjoint_sources},
                                  {"mapped_value_outlives_table", test_mapped_value_outlives_table},
                                  {NULL, NULL}};
 

@@ -1,8 +1,9 @@
 /* test_sst_block.c — table data blocks (engine/sst/sst_block.c): round trips of awkward keys
  * and values at several restart intervals, iteration both ways and seeks against a sorted
- * reference, order enforcement, and damage: every bit flip, every truncation, and random or
- * mutated bytes (with and without a fixed-up checksum) never crash and never decode wrongly,
- * whether the block is opened checked or as a view that checks each entry as it is decoded. */
+ * reference, random walks mixing every move, order enforcement, and damage: every bit flip, every
+ * truncation, and random or mutated bytes (with and without a fixed-up checksum) never crash and
+ * never decode wrongly, whether the block is opened checked or as a view that checks each entry as
+ * it is decoded. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,62 @@ static void test_random_blocks(void) {
         for (int k = 0; k < 3; k++) check_block(&r, INTERVALS[k]);
         ref_free(&r);
         if (test_failures_) return;
+    }
+}
+
+/* Random walks (next, prev, seek, first, last, in any mix) against the reference index: a
+ * backward step served from the entries the cursor kept of its restart run lands on exactly
+ * the entry a fresh decode would, however the moves interleave. */
+static void test_random_walks(void) {
+    uint64_t s = 7;
+    for (int round = 0; round < 30 && !test_failures_; round++) {
+        Ref r = {0};
+        random_ref(&r, &s, 1 + rnd(&s) % 300);
+        int interval = 1 + (int)(rnd(&s) % 20);
+        uint8_t *buf;
+        size_t n;
+        CHECK(build(&r, interval, &buf, &n) == 0);
+        SkvSstBlock blk;
+        CHECK_RC(skv__sst_block_view(&blk, buf, n), SKV_OK);
+        SkvSstBlockIter it;
+        skv__sst_blockiter_init(&it, &blk);
+        size_t pos = r.n; /* r.n: not positioned */
+        int ok = 1, backs = 0;
+        for (int step = 0; ok && step < 3000; step++) {
+            unsigned m = (unsigned)(rnd(&s) % 16);
+            if (pos == r.n || m == 0) {
+                size_t j = rnd(&s) % r.n;
+                const Ent *x = &r.e[j];
+                skv__sst_blockiter_seek(&it, x->key, x->klen, x->seq);
+                pos = j;
+            } else if (m == 1) {
+                skv__sst_blockiter_last(&it);
+                pos = r.n - 1;
+            } else if (m < 9) {
+                skv__sst_blockiter_prev(&it); /* mostly backwards: the kept run is used */
+                backs++;
+                if (pos == 0) {
+                    ok = !skv__sst_blockiter_valid(&it);
+                    pos = r.n;
+                    continue;
+                }
+                pos--;
+            } else {
+                skv__sst_blockiter_next(&it);
+                if (pos + 1 == r.n) {
+                    ok = !skv__sst_blockiter_valid(&it);
+                    pos = r.n;
+                    continue;
+                }
+                pos++;
+            }
+            ok = skv__sst_blockiter_valid(&it) && same(&it, &r.e[pos]);
+        }
+        ok = ok && skv__sst_blockiter_status(&it) == SKV_OK && backs > 0;
+        skv__sst_blockiter_free(&it);
+        free(buf);
+        ref_free(&r);
+        CHECK(ok);
     }
 }
 
@@ -488,6 +545,7 @@ static const TestCase TESTS[] = {
     {"many_versions", test_many_versions},
     {"big_keys_and_values", test_big_keys_and_values},
     {"random_blocks", test_random_blocks},
+    {"random_walks", test_random_walks},
     {"order_enforced", test_order_enforced},
     {"bit_flips_detected", test_bit_flips_detected},
     {"truncations_detected", test_truncations_detected},

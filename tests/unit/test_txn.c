@@ -1,11 +1,19 @@
-/* test_txn.c — unit tests of the transaction data structures: write set, commit record,
- * conflict oracle and snapshot registry. */
+/* test_txn.c — unit tests of the transaction data structures: write set (small sets searched
+ * in order and larger ones through the hash index), commit record, conflict oracle and
+ * snapshot registry. */
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "mem/mem.h"
 #include "test.h"
 #include "txn/txn.h"
+
+static uint64_t rnd(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
 
 static void test_writeset_overwrite_and_versions(void) {
     SkvWriteSet ws;
@@ -63,6 +71,81 @@ static void test_writeset_too_big_and_sorted(void) {
                            sorted[i]->klen) < 0);
     free(sorted);
     skv__ws_free(&ws);
+}
+
+/* Against a reference of each key's latest write, sets that grow through the size where the
+ * hash index is built (SKV_WS_LINEAR), with overwrites in place, new versions, deletes,
+ * savepoints and rollbacks on both sides of it: every lookup, the sorted latest writes, the
+ * fingerprints the oracle is given and the encoded record agree. */
+static void test_writeset_small_and_indexed(void) {
+    uint64_t s = 11;
+    for (int round = 0; round < 200 && !test_failures_; round++) {
+        SkvWriteSet ws;
+        skv__ws_init(&ws);
+        enum { NKEYS = 24 };
+        int latest_kind[NKEYS], latest_val[NKEYS];
+        int save_kind[4][NKEYS], save_val[4][NKEYS], nsave = 0;
+        for (int k = 0; k < NKEYS; k++) latest_kind[k] = -1;
+        int nops = 1 + (int)(rnd(&s) % 40), ok = 1;
+        for (int op = 0; ok && op < nops; op++) {
+            unsigned m = (unsigned)(rnd(&s) % 20);
+            if (m == 0 && nsave < 4) {
+                ok = skv__ws_savepoint(&ws) == SKV_OK;
+                memcpy(save_kind[nsave], latest_kind, sizeof latest_kind);
+                memcpy(save_val[nsave], latest_val, sizeof latest_val);
+                nsave++;
+                continue;
+            }
+            if (m == 1 && nsave > 0) {
+                ok = skv__ws_rollback_to_savepoint(&ws) == SKV_OK;
+                nsave--;
+                memcpy(latest_kind, save_kind[nsave], sizeof latest_kind);
+                memcpy(latest_val, save_val[nsave], sizeof latest_val);
+                continue;
+            }
+            int k = (int)(rnd(&s) % (round % 2 ? NKEYS : 6)), v = (int)(rnd(&s) % 1000);
+            int kind = m < 4 ? SKV_KIND_DELETE : SKV_KIND_VALUE;
+            char key[8], val[8];
+            snprintf(key, sizeof key, "k%02d", k);
+            snprintf(val, sizeof val, "v%03d", v);
+            ok = skv__ws_put(&ws, kind, key, strlen(key), kind == SKV_KIND_VALUE ? val : NULL,
+                             kind == SKV_KIND_VALUE ? strlen(val) : 0, 0, 1 << 20) == SKV_OK;
+            latest_kind[k] = kind;
+            latest_val[k] = v;
+        }
+        size_t live = 0;
+        for (int k = 0; ok && k < NKEYS; k++) {
+            char key[8], val[8];
+            snprintf(key, sizeof key, "k%02d", k);
+            const SkvWrite *w = skv__ws_get(&ws, key, strlen(key));
+            if (latest_kind[k] < 0) {
+                ok = w == NULL;
+                continue;
+            }
+            live++;
+            snprintf(val, sizeof val, "v%03d", latest_val[k]);
+            ok = w && w->kind == latest_kind[k] && w->fp == skv__fingerprint(key, strlen(key)) &&
+                 (w->kind != SKV_KIND_VALUE || (w->vlen == 4 && memcmp(w->val, val, 4) == 0));
+        }
+        const SkvWrite **sorted = NULL;
+        size_t n = 0;
+        ok = ok && skv__ws_sorted(&ws, &sorted, &n) == SKV_OK && n == live;
+        for (size_t i = 0; ok && i < n; i++) {
+            const uint8_t *key = sorted[i]->key; /* "kNN", not NUL-terminated */
+            int k = (key[1] - '0') * 10 + (key[2] - '0');
+            ok = sorted[i]->klen == 3 && latest_kind[k] == sorted[i]->kind &&
+                 (i == 0 || memcmp(sorted[i - 1]->key, sorted[i]->key, 3) < 0);
+        }
+        free(sorted);
+        uint8_t *rec = NULL;
+        size_t len = 0;
+        ok = ok && skv__batch_encode(&ws, &rec, &len) == SKV_OK && len == skv__batch_size(&ws);
+        SkvBatchReader br;
+        ok = ok && skv__batch_open(&br, rec, len) == SKV_OK && br.count == ws.n;
+        free(rec);
+        CHECK(ok);
+        skv__ws_free(&ws);
+    }
 }
 
 static void test_batch_round_trip(void) {
@@ -157,6 +240,7 @@ static const TestCase TESTS[] = {
     {"writeset_overwrite_and_versions", test_writeset_overwrite_and_versions},
     {"writeset_savepoints", test_writeset_savepoints},
     {"writeset_too_big_and_sorted", test_writeset_too_big_and_sorted},
+    {"writeset_small_and_indexed", test_writeset_small_and_indexed},
     {"batch_round_trip", test_batch_round_trip},
     {"oracle_conflicts_and_retry", test_oracle_conflicts_and_retry},
     {"oracle_many_keys", test_oracle_many_keys},
